@@ -1,0 +1,113 @@
+"""Settings, read from the environment once when the app is made.
+
+Every variable is documented in README.md ("Configuration"); keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "test", "production")
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a service that can start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    database_url: str
+    secret_key: str
+    redis_url: str | None
+    max_upload_mb: int
+    regulator_name: str
+
+    def flask_config(self) -> dict[str, object]:
+        is_production = self.environment == "production"
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SANDBOX_ENV": self.environment,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url),
+            "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+            "REDIS_URL": self.redis_url,
+            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "MAX_CONTENT_LENGTH": self.max_upload_mb * 1024 * 1024,
+            "SANDBOX_MAX_UPLOAD_MB": self.max_upload_mb,
+            "SANDBOX_REGULATOR_NAME": self.regulator_name,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": is_production,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": is_production,
+            "PREFERRED_URL_SCHEME": "https" if is_production else "http",
+            "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+            "BABEL_DEFAULT_LOCALE": "en_GB",
+            "BABEL_DEFAULT_TIMEZONE": "Asia/Hong_Kong",
+        }
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at psycopg 3, the driver this project installs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def engine_options(database_url: str) -> dict[str, object]:
+    if database_url.startswith("sqlite"):
+        # Seconds a connection waits for the write lock before giving up (SQLite's busy timeout).
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
+
+
+def load_settings(instance_path: str, overrides: dict[str, object] | None = None) -> Settings:
+    env = {**os.environ, **{k: str(v) for k, v in (overrides or {}).items()}}
+    environment = env.get("SANDBOX_ENV", "development")
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"SANDBOX_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}.")
+    database_url = normalise_database_url(
+        env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path, 'sandbox.db')}"
+    )
+    return Settings(
+        environment=environment,
+        database_url=database_url,
+        secret_key=_secret_key(env, environment, instance_path),
+        redis_url=env.get("REDIS_URL") or None,
+        max_upload_mb=_positive_int(env, "SANDBOX_MAX_UPLOAD_MB", 25),
+        regulator_name=env.get("SANDBOX_REGULATOR_NAME", "Sandbox Regulatory Authority"),
+    )
+
+
+def _secret_key(env: dict[str, str], environment: str, instance_path: str) -> str:
+    if env.get("SECRET_KEY"):
+        return env["SECRET_KEY"]
+    if environment == "production":
+        raise ConfigError("SECRET_KEY must be set in production (a long random string, kept secret).")
+    # The embedded default keeps a generated key beside its database so sessions survive restarts.
+    key_file = Path(instance_path, "secret_key")
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _positive_int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be greater than zero.")
+    return value

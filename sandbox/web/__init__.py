@@ -1,0 +1,22 @@
+"""The web layer: one blueprint per audience, plus access control, error pages and response headers."""
+
+from __future__ import annotations
+
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+
+from sandbox.web import access, auth, errors, home, security, transactions
+from sandbox.web.navigation import navigation_for
+
+
+def init_app(app: Flask) -> None:
+    WTFormsHelpers(app)
+    transactions.init_app(app)
+    security.init_app(app)
+    access.init_app(app)
+    errors.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(auth.bp)
+    app.jinja_env.globals["navigation_for"] = navigation_for
+    app.jinja_env.globals["service_name"] = "Sandbox"

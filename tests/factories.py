@@ -1,0 +1,59 @@
+"""Test data with sensible defaults; override only what a test is about."""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache
+
+from flask.testing import FlaskClient
+
+from sandbox.accounts.models import Organisation, OrganisationKind, User
+from sandbox.accounts.passwords import hash_password
+from sandbox.core.permissions import Role
+from sandbox.extensions import db
+
+DEFAULT_PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+
+@cache
+def default_password_hash() -> str:
+    # argon2id is deliberately slow; hash the shared test password once per run.
+    return hash_password(DEFAULT_PASSWORD)
+
+
+def make_organisation(kind: OrganisationKind = OrganisationKind.APPLICANT, **overrides: object) -> Organisation:
+    n = next(_counter)
+    values: dict[str, object] = {"name": f"Organisation {n}", "kind": kind.value}
+    values.update(overrides)
+    organisation = Organisation(**values)
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def make_user(role: Role = Role.APPLICANT, organisation: Organisation | None = None, **overrides: object) -> User:
+    n = next(_counter)
+    if organisation is None:
+        organisation = make_organisation(OrganisationKind.REGULATOR if role.is_staff else OrganisationKind.APPLICANT)
+    values: dict[str, object] = {
+        "email": f"user{n}@firm.example",
+        "full_name": f"Test User {n}",
+        "role": role.value,
+        "password_hash": default_password_hash(),
+        "organisation": organisation,
+    }
+    values.update(overrides)
+    user = User(**values)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def sign_in(client: FlaskClient, user: User, password: str = DEFAULT_PASSWORD):
+    from tests.conftest import post_form
+
+    db.session.commit()  # the client's requests run in their own sessions
+    response = post_form(client, "/sign-in", {"email": user.email, "password": password})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return response
