@@ -44,7 +44,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 
 # WeasyPrint needs Pango, and HarfBuzz's subsetter to embed fonts quickly (letters, dossiers).
 SYSTEM_LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 system-deps:
 	@missing=""; for lib in $(SYSTEM_LIBS); do /sbin/ldconfig -p | grep -q "$$lib" || missing="$$missing $$lib"; done; \
