@@ -17,11 +17,11 @@ run: system-deps $(VENV)/.installed-run migrate seed
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: system-deps browser-deps $(VENV)/.installed-dev
-	$(BIN)/ruff check sandbox tests bench migrations/env.py
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check sandbox tests bench migrations/env.py
+	$(BIN)/ruff check .
 
 migrate: $(VENV)/.installed-run
 	$(FLASK) db upgrade
