@@ -1,6 +1,12 @@
 """Imports every feature's models, so the metadata (and so Alembic and the drift test) sees the whole schema."""
 
+from sandbox.accounts.conflicts import ConflictDeclaration
 from sandbox.accounts.models import Organisation, User
+from sandbox.cases.models import Case, CaseTransition, ClockPause, IdempotencyKey, ReferenceCounter
 from sandbox.core.audit import AuditChainHead, AuditEvent
+from sandbox.workflow.models import WorkflowVersion
 
-__all__ = ["AuditChainHead", "AuditEvent", "Organisation", "User"]
+__all__ = [
+    "AuditChainHead", "AuditEvent", "Case", "CaseTransition", "ClockPause", "ConflictDeclaration", "IdempotencyKey",
+    "Organisation", "ReferenceCounter", "User", "WorkflowVersion",
+]

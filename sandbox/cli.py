@@ -13,6 +13,7 @@ from sandbox.extensions import db
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(audit_group)
+    app.cli.add_command(workflow_group)
 
 
 @click.command("seed-demo")
@@ -42,3 +43,40 @@ def audit_verify_command() -> None:
         click.echo(f"audit log BROKEN after {report.events_checked} good events: {report.problem}", err=True)
         raise SystemExit(1)
     click.echo(f"audit log intact: {report.events_checked} events; head seq {report.head_seq} hash {report.head_hash}")
+
+
+@click.group("workflow", cls=AppGroup)
+def workflow_group() -> None:
+    """Workflow definitions."""
+
+
+@workflow_group.command("check")
+@click.argument("path", type=click.Path(dir_okay=False), required=False)
+def workflow_check_command(path: str | None) -> None:
+    """Validate a workflow definition file (default: the bundled one) without publishing it."""
+    from sandbox.workflow.definition import DEFAULT_DEFINITION, WorkflowDefinitionError
+    from sandbox.workflow.versions import load_file
+
+    try:
+        definition = load_file(path or DEFAULT_DEFINITION)
+    except WorkflowDefinitionError as error:
+        click.echo(str(error), err=True)
+        raise SystemExit(1) from None
+    click.echo(f"{definition.name}: valid ({len(definition.states)} states, {len(definition.transitions)} transitions)")
+
+
+@workflow_group.command("publish")
+@click.argument("path", type=click.Path(dir_okay=False), required=False)
+def workflow_publish_command(path: str | None) -> None:
+    """Publish a definition as the next version for new cases; running cases keep their version."""
+    from sandbox.workflow.definition import DEFAULT_DEFINITION, WorkflowDefinitionError
+    from sandbox.workflow.versions import load_file, publish
+
+    try:
+        definition = load_file(path or DEFAULT_DEFINITION)
+    except WorkflowDefinitionError as error:
+        click.echo(str(error), err=True)
+        raise SystemExit(1) from None
+    version = publish(db.session, definition)
+    db.session.commit()
+    click.echo(f"{version.name} workflow: version {version.number} is in force for new cases")

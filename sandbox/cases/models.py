@@ -1,0 +1,101 @@
+"""The case: one application's journey through the sandbox, from first draft to closure."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sandbox.accounts.models import Organisation
+from sandbox.core.db import Base, UTCDateTime, utcnow
+from sandbox.workflow.models import WorkflowVersion
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_state_updated_at", "state", "updated_at"),
+        Index("ix_cases_organisation_id_updated_at", "organisation_id", "updated_at"),
+        CheckConstraint("(reference IS NULL) = (submitted_at IS NULL)", name="reference_iff_submitted"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    workflow_version_id: Mapped[int] = mapped_column(ForeignKey("workflow_versions.id", ondelete="RESTRICT"),
+                                                     index=True)
+    state: Mapped[str] = mapped_column(String(40))
+    # Where a `<previous>` transition returns to (the state before an information request, say).
+    return_state: Mapped[str | None] = mapped_column(String(40))
+    # Optimistic lock: every write checks and bumps it, so a stale write is refused, never applied.
+    version: Mapped[int] = mapped_column(default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    clock_started_on: Mapped[date | None] = mapped_column(Date)
+    clock_stopped_on: Mapped[date | None] = mapped_column(Date)
+
+    organisation: Mapped[Organisation] = relationship()
+    workflow_version: Mapped[WorkflowVersion] = relationship()
+    pauses: Mapped[list[ClockPause]] = relationship(back_populates="case", order_by="ClockPause.id")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy's declarative hook)
+
+
+class ClockPause(Base):
+    """A period in which the statutory clock stood still (an information request was open)."""
+
+    __tablename__ = "clock_pauses"
+    __table_args__ = (CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(80))
+
+    case: Mapped[Case] = relationship(back_populates="pauses")
+
+
+class CaseTransition(Base):
+    """One move of a case through its workflow: the history the timeline and four-eyes checks read."""
+
+    __tablename__ = "case_transitions"
+    __table_args__ = (Index("ix_case_transitions_case_id_id", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str] = mapped_column(String(40))
+    to_state: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    reasons: Mapped[str | None] = mapped_column(String(10_000))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """A client's key for one action: a retry with the same key returns the first result, doing nothing."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_key", "key", name="user_key_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The acting user's id, or "system" for timers; a string so system retries are covered too.
+    user_key: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(100))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    transition_id: Mapped[int] = mapped_column(ForeignKey("case_transitions.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReferenceCounter(Base):
+    """The last case reference number issued in a year (SBX-2026-0042): one row per year, locked to issue."""
+
+    __tablename__ = "reference_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)

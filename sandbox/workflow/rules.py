@@ -1,0 +1,159 @@
+"""The named guards and effects a workflow definition may use.
+
+A guard returns None when the move is allowed, or a message saying why not (in the words of the
+person trying). An effect changes the case or writes rows; it flushes, never commits. Adding a name
+here makes it available to definitions; the loader refuses names that are not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sandbox.accounts.models import User
+from sandbox.cases.models import Case, CaseTransition, ClockPause, ReferenceCounter
+from sandbox.core.db import utcnow
+from sandbox.workflow.definition import TransitionDef, WorkflowDefinition
+
+MAX_REASONS_LENGTH = 10_000
+ASSESSING_ACTIONS = ("start_triage", "start_assessment", "request_information", "recommend")
+
+
+@dataclass
+class TransitionContext:
+    session: Session
+    case: Case
+    transition: TransitionDef
+    definition: WorkflowDefinition
+    actor: User | None
+    payload: dict[str, Any]
+    today: date
+    notes: dict[str, Any] = field(default_factory=dict)  # effects record what they did, for the audit event
+
+    def history(self, *actions: str) -> list[CaseTransition]:
+        query = select(CaseTransition).where(CaseTransition.case_id == self.case.id).order_by(CaseTransition.id)
+        if actions:
+            query = query.where(CaseTransition.action.in_(actions))
+        return list(self.session.scalars(query))
+
+
+Guard = Callable[[TransitionContext], str | None]
+Effect = Callable[[TransitionContext], None]
+
+
+def _open_pause(context: TransitionContext) -> ClockPause | None:
+    return next((p for p in context.case.pauses if p.ended_on is None), None)
+
+
+def no_open_information_request(context: TransitionContext) -> str | None:
+    if _open_pause(context) is not None:
+        return _("An information request is still open. Wait for the applicant's answer first.")
+    return None
+
+
+def reasons_given(context: TransitionContext) -> str | None:
+    reasons = str(context.payload.get("reasons") or "").strip()
+    if not reasons:
+        return _("Give your reasons.")
+    if len(reasons) > MAX_REASONS_LENGTH:
+        return _("Reasons must be %(count)d characters or fewer.", count=MAX_REASONS_LENGTH)
+    return None
+
+
+def four_eyes(context: TransitionContext) -> str | None:
+    """The decision maker must not have triaged, assessed or recommended on this case."""
+    if context.actor is None:
+        return None
+    if any(t.actor_id == context.actor.id for t in context.history(*ASSESSING_ACTIONS)):
+        return _("You worked on the assessment of this case, so another decision maker must decide it.")
+    return None
+
+
+def within_reconsideration_window(context: TransitionContext) -> str | None:
+    if context.history("request_reconsideration"):
+        return _("This decision has already been reconsidered once.")
+    entered = [t for t in context.history() if t.to_state == context.case.state]
+    if entered:
+        deadline = entered[-1].occurred_at.date() + timedelta(days=context.definition.reconsideration_days)
+        if context.today > deadline:
+            return _("The time to ask for reconsideration ended on %(date)s.", date=deadline.isoformat())
+    return None
+
+
+def not_original_decider(context: TransitionContext) -> str | None:
+    if context.actor is None:
+        return None
+    decisions = [t for t in context.history() if t.to_state == context.case.return_state]
+    if decisions and decisions[-1].actor_id == context.actor.id:
+        return _("You made the original decision, so another decision maker must reconsider it.")
+    return None
+
+
+def issue_reference(context: TransitionContext) -> None:
+    case = context.case
+    year = context.today.year
+    counter = context.session.scalars(
+        select(ReferenceCounter).where(ReferenceCounter.year == year).with_for_update()).one_or_none()
+    if counter is None:
+        counter = _create_counter(context.session, year)
+    counter.last_number += 1
+    case.reference = f"SBX-{year}-{counter.last_number:04d}"
+    case.submitted_at = utcnow()
+    context.notes["reference"] = case.reference
+
+
+def _create_counter(session: Session, year: int) -> ReferenceCounter:
+    """First submission of a year: create its counter, tolerating a concurrent creator."""
+    try:
+        with session.begin_nested():
+            session.add(ReferenceCounter(year=year, last_number=0))
+    except IntegrityError:
+        pass
+    return session.scalars(select(ReferenceCounter).where(ReferenceCounter.year == year).with_for_update()).one()
+
+
+def start_clock(context: TransitionContext) -> None:
+    context.case.clock_started_on = context.today
+    context.case.clock_stopped_on = None
+
+
+def pause_clock(context: TransitionContext) -> None:
+    context.session.add(ClockPause(case=context.case, started_on=context.today, reason=context.transition.action))
+    context.notes["clock"] = "paused"
+
+
+def resume_clock(context: TransitionContext) -> None:
+    pause = _open_pause(context)
+    if pause is not None:
+        pause.ended_on = context.today
+        context.notes["clock"] = "resumed"
+
+
+def stop_clock(context: TransitionContext) -> None:
+    if context.case.clock_started_on is not None and context.case.clock_stopped_on is None:
+        context.case.clock_stopped_on = context.today
+        context.notes["clock"] = "stopped"
+
+
+GUARDS: dict[str, Guard] = {
+    "no_open_information_request": no_open_information_request,
+    "reasons_given": reasons_given,
+    "four_eyes": four_eyes,
+    "within_reconsideration_window": within_reconsideration_window,
+    "not_original_decider": not_original_decider,
+}
+
+EFFECTS: dict[str, Effect] = {
+    "issue_reference": issue_reference,
+    "start_clock": start_clock,
+    "pause_clock": pause_clock,
+    "resume_clock": resume_clock,
+    "stop_clock": stop_clock,
+}

@@ -1,0 +1,67 @@
+"""Publishing workflow definitions as numbered versions, and reading them back."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sandbox.accounts.models import User
+from sandbox.core.audit import record_event
+from sandbox.workflow.definition import (
+    DEFAULT_DEFINITION,
+    WorkflowDefinition,
+    load_definition_file,
+    parse_definition,
+)
+from sandbox.workflow.models import WorkflowVersion
+from sandbox.workflow.rules import EFFECTS, GUARDS
+
+
+def load_file(path: Path | str) -> WorkflowDefinition:
+    """Load and validate a definition file; raises WorkflowDefinitionError listing every problem."""
+    return load_definition_file(path, GUARDS, EFFECTS)
+
+
+def publish(session: Session, definition: WorkflowDefinition, actor: User | None = None) -> WorkflowVersion:
+    """Store the definition as the next version of its workflow, unless it is the same as the latest."""
+    canonical = json.dumps(definition.raw, sort_keys=True, separators=(",", ":"), default=str)
+    checksum = hashlib.sha256(canonical.encode()).hexdigest()
+    latest = latest_version(session, definition.name)
+    if latest is not None and latest.source_sha256 == checksum:
+        return latest
+    version = WorkflowVersion(name=definition.name, number=(latest.number + 1) if latest else 1,
+                              definition=json.loads(canonical), source_sha256=checksum,
+                              published_by_id=actor.id if actor else None)
+    session.add(version)
+    session.flush()
+    record_event(session, actor_id=actor.id if actor else None, action="workflow.published",
+                 object_type="workflow_version", object_id=version.id,
+                 details={"name": version.name, "number": version.number, "sha256": checksum})
+    return version
+
+
+def latest_version(session: Session, name: str = "default") -> WorkflowVersion | None:
+    return session.scalars(select(WorkflowVersion).where(WorkflowVersion.name == name)
+                           .order_by(WorkflowVersion.number.desc()).limit(1)).one_or_none()
+
+
+def current_version(session: Session, name: str = "default") -> WorkflowVersion:
+    """The version new cases start under; the bundled default is published on first use."""
+    version = latest_version(session, name)
+    if version is None:
+        version = publish(session, load_file(DEFAULT_DEFINITION))
+    return version
+
+
+def definition_of(version: WorkflowVersion) -> WorkflowDefinition:
+    return _parse_cached(version.id, version.source_sha256, json.dumps(version.definition, sort_keys=True))
+
+
+@lru_cache(maxsize=32)
+def _parse_cached(_version_id: int, _checksum: str, raw_json: str) -> WorkflowDefinition:
+    return parse_definition(json.loads(raw_json), GUARDS, EFFECTS)
