@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import request, url_for
 from flask_babel import lazy_gettext as _l
 
-from sandbox.core.permissions import Role
+from sandbox.core.permissions import STAFF_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ ALL_ROLES = frozenset(Role)
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("home.index", _l("Home"), ALL_ROLES),
+    NavItem("workflow.show", _l("Workflow"), frozenset(STAFF_ROLES)),
     NavItem("auth.change_password", _l("Your account"), ALL_ROLES),
 )
 

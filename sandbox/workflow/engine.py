@@ -61,7 +61,7 @@ def perform(session: Session, case: Case, action: str, actor: User | None, *, ex
             today: date | None = None) -> CaseTransition:
     """Move `case` by `action`. Raises a DomainError (nothing changed) when the move is not allowed."""
     if idempotency_key:
-        earlier = _earlier_result(session, case, action, actor, idempotency_key)
+        earlier = earlier_result(session, case, action, actor, idempotency_key)
         if earlier is not None:
             return earlier
     if case.version != expected_version:
@@ -126,7 +126,8 @@ def _user_key(actor: User | None) -> str:
     return "system" if actor is None else str(actor.id)
 
 
-def _earlier_result(session: Session, case: Case, action: str, actor: User | None, key: str) -> CaseTransition | None:
+def earlier_result(session: Session, case: Case, action: str, actor: User | None, key: str) -> CaseTransition | None:
+    """The transition an earlier request with this idempotency key made, if there was one."""
     earlier = session.scalars(select(IdempotencyKey).where(IdempotencyKey.user_key == _user_key(actor),
                                                            IdempotencyKey.key == key)).one_or_none()
     if earlier is None:

@@ -34,8 +34,9 @@ def publish(session: Session, definition: WorkflowDefinition, actor: User | None
     latest = latest_version(session, definition.name)
     if latest is not None and latest.source_sha256 == checksum:
         return latest
+    # Stored in the file's own order (states read top to bottom); the checksum uses the sorted form.
     version = WorkflowVersion(name=definition.name, number=(latest.number + 1) if latest else 1,
-                              definition=json.loads(canonical), source_sha256=checksum,
+                              definition=json.loads(json.dumps(definition.raw, default=str)), source_sha256=checksum,
                               published_by_id=actor.id if actor else None)
     session.add(version)
     session.flush()
@@ -59,7 +60,7 @@ def current_version(session: Session, name: str = "default") -> WorkflowVersion:
 
 
 def definition_of(version: WorkflowVersion) -> WorkflowDefinition:
-    return _parse_cached(version.id, version.source_sha256, json.dumps(version.definition, sort_keys=True))
+    return _parse_cached(version.id, version.source_sha256, json.dumps(version.definition))
 
 
 @lru_cache(maxsize=32)

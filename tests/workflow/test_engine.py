@@ -166,3 +166,11 @@ def test_publishing_version_2_leaves_version_1_case_on_version_1(draft: Case, ca
 def test_publish_same_definition_twice_keeps_one_version(cast: Cast):
     first = publish(db.session, load_file(DEFAULT_DEFINITION))
     assert publish(db.session, load_file(DEFAULT_DEFINITION)).id == first.id
+
+
+def test_published_version_keeps_the_files_state_order(cast: Cast):
+    from sandbox.workflow.versions import current_version, definition_of
+
+    states = list(definition_of(current_version(db.session)).states)
+    assert states == list(load_file(DEFAULT_DEFINITION).states)
+    assert states[:3] == ["draft", "submitted", "triage"]
