@@ -2,11 +2,13 @@
 
 from sandbox.accounts.conflicts import ConflictDeclaration
 from sandbox.accounts.models import Organisation, User
+from sandbox.applications.models import ApplicationDraft, ApplicationRevision, Document, Notification
 from sandbox.cases.models import Case, CaseTransition, ClockPause, IdempotencyKey, ReferenceCounter
 from sandbox.core.audit import AuditChainHead, AuditEvent
 from sandbox.workflow.models import WorkflowVersion
 
 __all__ = [
-    "AuditChainHead", "AuditEvent", "Case", "CaseTransition", "ClockPause", "ConflictDeclaration", "IdempotencyKey",
-    "Organisation", "ReferenceCounter", "User", "WorkflowVersion",
+    "ApplicationDraft", "ApplicationRevision", "AuditChainHead", "AuditEvent", "Case", "CaseTransition", "ClockPause",
+    "ConflictDeclaration", "Document", "IdempotencyKey", "Notification", "Organisation", "ReferenceCounter", "User",
+    "WorkflowVersion",
 ]

@@ -21,6 +21,7 @@ ALL_ROLES = frozenset(Role)
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("home.index", _l("Home"), ALL_ROLES),
+    NavItem("portal.dashboard", _l("Your applications"), frozenset({Role.APPLICANT})),
     NavItem("workflow.show", _l("Workflow"), frozenset(STAFF_ROLES)),
     NavItem("auth.change_password", _l("Your account"), ALL_ROLES),
 )

@@ -1,0 +1,211 @@
+"""The applicant portal: the organisation's applications, the task list, section pages and submission."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from sandbox.applications import operations
+from sandbox.applications.access import case_for_applicant
+from sandbox.applications.models import ApplicationDraft
+from sandbox.applications.sections import SECTION_BY_KEY, SECTIONS, FieldKind, SectionSpec
+from sandbox.cases.models import Case
+from sandbox.core.errors import DomainError, NotFound
+from sandbox.core.permissions import Role, roles
+from sandbox.extensions import db
+from sandbox.workflow.engine import case_clock
+from sandbox.workflow.versions import definition_of
+
+bp = Blueprint("portal", __name__, url_prefix="/applications")
+applicant_only = roles(Role.APPLICANT)
+
+
+@bp.get("/")
+@applicant_only
+def dashboard() -> str:
+    rows = db.session.execute(
+        select(Case, ApplicationDraft).join(ApplicationDraft, ApplicationDraft.case_id == Case.id)
+        .where(Case.organisation_id == current_user.organisation_id, Case.state != "discarded")
+        .order_by(Case.updated_at.desc())).all()
+    cases = [{"case": case, "draft": draft, "state": definition_of(case.workflow_version).states[case.state],
+              "clock": case_clock(case)} for case, draft in rows]
+    return render_template("portal/dashboard.html", cases=cases)
+
+
+@bp.post("/new")
+@applicant_only
+def start() -> ResponseReturnValue:
+    case = operations.start_application(db.session, current_user.organisation, current_user)
+    return redirect(url_for("portal.task_list", case_id=case.id), 303)
+
+
+@bp.get("/<int:case_id>")
+@applicant_only
+def task_list(case_id: int) -> str:
+    case = case_for_applicant(db.session, current_user, case_id)
+    draft = operations.draft_of(db.session, case)
+    return render_template("portal/task_list.html", case=case, draft=draft, progress=operations.progress(draft),
+                           is_draft=case.state == "draft")
+
+
+@bp.route("/<int:case_id>/sections/<key>", methods=["GET", "POST"])
+@applicant_only
+def section(case_id: int, key: str) -> ResponseReturnValue:
+    case, spec = _editable_case(case_id), _section(key)
+    draft = operations.draft_of(db.session, case)
+    if request.method == "GET":
+        return _render_section(case, spec, draft.answers.get(key, {}), draft.section_versions.get(key, 0), draft)
+    values = form_values(spec)
+    mark_complete = {"yes": True, "no": False}.get(request.form.get("section_complete", ""))
+    try:
+        operations.save_section(db.session, case, key, values, current_user,
+                                based_on_version=int(request.form.get("section_version", "0") or 0),
+                                mark_complete=mark_complete)
+    except operations.DraftConflict as conflict:
+        return _render_section(case, spec, values, conflict.their_version, draft, theirs=conflict.theirs,
+                               status=409, message=conflict.message)
+    except operations.SectionInvalid as invalid:
+        return _render_section(case, spec, values, int(request.form.get("section_version", "0") or 0), draft,
+                               errors=invalid.errors, status=422)
+    flash(_("Your answers to “%(title)s” have been saved.", title=spec.title), "success")
+    return redirect(url_for("portal.task_list", case_id=case.id), 303)
+
+
+@bp.post("/<int:case_id>/sections/<key>/autosave")
+@applicant_only
+def autosave(case_id: int, key: str) -> ResponseReturnValue:
+    """Saves the page in the background as people type; answers with the new section version (JSON)."""
+    case, spec = _editable_case(case_id), _section(key)
+    try:
+        draft = operations.save_section(db.session, case, key, form_values(spec), current_user,
+                                        based_on_version=int(request.form.get("section_version", "0") or 0))
+    except operations.DraftConflict as conflict:
+        return jsonify(saved=False, conflict=True, message=conflict.message), 409
+    except operations.SectionInvalid as invalid:
+        return jsonify(saved=False, errors=invalid.errors), 422
+    return jsonify(saved=True, section_version=draft.section_versions[key], saved_at=draft.updated_at.isoformat())
+
+
+@bp.get("/<int:case_id>/check-answers")
+@applicant_only
+def check_answers(case_id: int) -> str:
+    case = _editable_case(case_id)
+    draft = operations.draft_of(db.session, case)
+    return render_template("portal/check_answers.html", case=case, draft=draft, sections=SECTIONS,
+                           gaps=operations.missing_for_submission(draft), idempotency_key=secrets.token_urlsafe(16))
+
+
+@bp.post("/<int:case_id>/submit")
+@applicant_only
+def submit(case_id: int) -> ResponseReturnValue:
+    case = case_for_applicant(db.session, current_user, case_id)
+    declaration = {"signatory_name": request.form.get("signatory_name", "").strip()[:200],
+                   "signatory_role": request.form.get("signatory_role", "").strip()[:200],
+                   "attested": request.form.get("attest") == "yes", "signed_by_user_id": current_user.id}
+    errors = _declaration_errors(declaration)
+    if errors:
+        draft = operations.draft_of(db.session, case)
+        return render_template("portal/check_answers.html", case=case, draft=draft, sections=SECTIONS,
+                               gaps=operations.missing_for_submission(draft), declaration=declaration,
+                               declaration_errors=errors, idempotency_key=request.form.get("idempotency_key")), 422
+    operations.submit_application(db.session, case, current_user, declaration,
+                                  expected_version=int(request.form.get("case_version", "0") or 0),
+                                  idempotency_key=request.form.get("idempotency_key") or None)
+    return redirect(url_for("portal.submitted", case_id=case.id), 303)
+
+
+@bp.get("/<int:case_id>/submitted")
+@applicant_only
+def submitted(case_id: int) -> str:
+    case = case_for_applicant(db.session, current_user, case_id)
+    return render_template("portal/submitted.html", case=case, clock=case_clock(case))
+
+
+def _declaration_errors(declaration: dict[str, Any]) -> dict[str, str]:
+    errors = {}
+    if not declaration["signatory_name"]:
+        errors["signatory_name"] = _("Enter the full name of the authorised signatory")
+    if not declaration["signatory_role"]:
+        errors["signatory_role"] = _("Enter the signatory's role in your organisation")
+    if not declaration["attested"]:
+        errors["attest"] = _("Confirm that the information is true and complete")
+    return errors
+
+
+def _section(key: str) -> SectionSpec:
+    if key not in SECTION_BY_KEY:
+        raise NotFound(_("Page not found"))
+    return SECTION_BY_KEY[key]
+
+
+def _editable_case(case_id: int) -> Case:
+    case = case_for_applicant(db.session, current_user, case_id)
+    if case.state != "draft":
+        raise DomainError(_("This application has been submitted and can no longer be changed here."))
+    return case
+
+
+def _render_section(case: Case, spec: SectionSpec, values: dict[str, Any], version: int, draft: ApplicationDraft,
+                    *, errors: dict[str, list[str]] | None = None, theirs: dict[str, Any] | None = None,
+                    status: int = 200, message: str | None = None) -> tuple[str, int]:
+    return render_template("portal/section.html", case=case, section=spec, values=values, section_version=version,
+                           errors=errors or {}, theirs=theirs, message=message, FieldKind=FieldKind,
+                           is_complete=spec.key in draft.completed_sections), status
+
+
+def form_values(spec: SectionSpec) -> dict[str, Any]:
+    """The section's answers from the posted form: lists for checkboxes, ISO strings for dates, None for blanks."""
+    values: dict[str, Any] = {}
+    for field in spec.fields:
+        if field.kind is FieldKind.MULTI:
+            values[field.name] = [v for v in request.form.getlist(field.name) if v] or None
+        elif field.kind is FieldKind.DATE:
+            parts = [request.form.get(f"{field.name}-{part}", "").strip() for part in ("year", "month", "day")]
+            values[field.name] = None if not any(parts) else "-".join(
+                p.zfill(2) if i else p for i, p in enumerate(parts))
+        else:
+            raw = request.form.get(field.name, "")
+            values[field.name] = raw.strip() if field.kind is not FieldKind.TEXTAREA else raw.rstrip() or None
+            values[field.name] = values[field.name] or None
+    return values
+
+
+@bp.app_template_filter("choice_item")
+def choice_item(choice: Any) -> dict[str, Any]:
+    if isinstance(choice, dict):
+        return {"value": choice["value"], "text": str(choice["label"])}
+    item: dict[str, Any] = {"value": choice.value, "text": choice.label}
+    if choice.hint:
+        item["hint"] = {"text": choice.hint}
+    return item
+
+
+@bp.app_template_filter("choice_label")
+def choice_label(value: str, field: Any) -> str:
+    if field.kind is FieldKind.YES_NO:
+        return _("Yes") if value == "yes" else _("No")
+    return next((c.label for c in field.choices if c.value == value), value)
+
+
+@bp.app_template_filter("answer_text")
+def answer_text(value: Any, field: Any) -> str:
+    """An answer as people read it on check-answers and comparison pages."""
+    if value in (None, "", []):
+        return _("Not answered")
+    if field.kind is FieldKind.MULTI:
+        return ", ".join(choice_label(v, field) for v in value)
+    if field.kind in (FieldKind.CHOICE, FieldKind.YES_NO):
+        return choice_label(value, field)
+    return str(value)
+
+
+@bp.app_template_filter("error_link")
+def error_link(item: tuple[str, str]) -> dict[str, str]:
+    name, message = item
+    return {"text": message, "href": f"#{name}"}
