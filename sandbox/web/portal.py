@@ -15,11 +15,11 @@ from sandbox.applications import operations
 from sandbox.applications.access import case_for_applicant
 from sandbox.applications.models import ApplicationDraft
 from sandbox.applications.sections import SECTION_BY_KEY, SECTIONS, FieldKind, SectionSpec
-from sandbox.cases.models import Case
+from sandbox.cases.models import Case, CaseTransition
 from sandbox.core.errors import DomainError, NotFound
 from sandbox.core.permissions import Role, roles
 from sandbox.extensions import db
-from sandbox.workflow.engine import case_clock
+from sandbox.workflow.engine import case_clock, perform
 from sandbox.workflow.versions import definition_of
 
 bp = Blueprint("portal", __name__, url_prefix="/applications")
@@ -50,8 +50,47 @@ def start() -> ResponseReturnValue:
 def task_list(case_id: int) -> str:
     case = case_for_applicant(db.session, current_user, case_id)
     draft = operations.draft_of(db.session, case)
+    if case.state != "draft":
+        return _render_status(case, draft)
     return render_template("portal/task_list.html", case=case, draft=draft, progress=operations.progress(draft),
-                           is_draft=case.state == "draft")
+                           is_draft=True)
+
+
+@bp.route("/<int:case_id>/withdraw", methods=["GET", "POST"])
+@applicant_only
+def withdraw(case_id: int) -> ResponseReturnValue:
+    case = case_for_applicant(db.session, current_user, case_id)
+    definition = definition_of(case.workflow_version)
+    if definition.transition_for(case.state, "withdraw") is None:
+        raise DomainError(_("This application can no longer be withdrawn."))
+    reasons = request.form.get("reasons", "").strip()
+    if request.method == "GET" or not reasons or len(reasons) > 2000:
+        error = None if request.method == "GET" else (
+            _("Tell us why you are withdrawing") if not reasons else _("Reasons must be 2000 characters or fewer"))
+        return render_template("portal/withdraw.html", case=case, draft=operations.draft_of(db.session, case),
+                               reasons=reasons, error=error, idempotency_key=secrets.token_urlsafe(16)), \
+            (422 if error else 200)
+    perform(db.session, case, "withdraw", current_user, payload={"reasons": reasons},
+            expected_version=int(request.form.get("case_version", "0") or 0),
+            idempotency_key=request.form.get("idempotency_key") or None)
+    flash(_("Your application has been withdrawn."), "success")
+    return redirect(url_for("portal.task_list", case_id=case.id), 303)
+
+
+def _render_status(case: Case, draft: ApplicationDraft) -> str:
+    definition = definition_of(case.workflow_version)
+    history = db.session.scalars(select(CaseTransition).where(CaseTransition.case_id == case.id)
+                                 .order_by(CaseTransition.id)).all()
+    timeline = [{"at": t.occurred_at, "what": _transition_sentence(definition, t),
+                 "state": definition.states[t.to_state].applicant_label} for t in reversed(history)]
+    return render_template("portal/status.html", case=case, draft=draft, timeline=timeline, clock=case_clock(case),
+                           state=definition.states[case.state],
+                           can_withdraw=definition.transition_for(case.state, "withdraw") is not None)
+
+
+def _transition_sentence(definition: Any, transition: CaseTransition) -> str:
+    spec = definition.transition_for(transition.from_state, transition.action)
+    return spec.label if spec else transition.action.replace("_", " ").capitalize()
 
 
 @bp.route("/<int:case_id>/sections/<key>", methods=["GET", "POST"])

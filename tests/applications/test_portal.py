@@ -161,11 +161,12 @@ def test_other_organisation_gets_404_on_every_url_of_the_case(app: Flask, client
     outsider = app.test_client()
     sign_in(outsider, make_user(Role.APPLICANT))
     paths = [f"/applications/{case_id}", f"/applications/{case_id}/check-answers",
-             f"/applications/{case_id}/submitted"] + [f"/applications/{case_id}/sections/{s.key}" for s in SECTIONS]
+             f"/applications/{case_id}/submitted", f"/applications/{case_id}/withdraw"] + [f"/applications/{case_id}/sections/{s.key}" for s in SECTIONS]
     for path in paths:
         assert outsider.get(path).status_code == 404, path
     token = csrf_token_from(outsider, "/applications/")
     for path in (f"/applications/{case_id}/sections/{SECTIONS[0].key}", f"/applications/{case_id}/submit",
+                 f"/applications/{case_id}/withdraw",
                  f"/applications/{case_id}/sections/{SECTIONS[0].key}/autosave"):
         assert outsider.post(path, data={"csrf_token": token}).status_code == 404, path
     assert "Untitled application" not in outsider.get("/applications/").get_data(as_text=True)
@@ -221,3 +222,46 @@ def test_concurrent_submits_never_share_a_reference(app: Flask, firm, applicant)
     assert errors == []
     references = db.session.scalars(select(Case.reference).where(Case.id.in_(cases))).all()
     assert len(set(references)) == len(cases) and all(references)
+
+
+def submitted_case(client: FlaskClient) -> int:
+    case_id = start(client)
+    fill_everything(client, case_id)
+    assert submit(client, case_id).status_code == 303
+    return case_id
+
+
+def test_status_page_shows_timeline_in_applicant_words(client: FlaskClient, applicant):
+    sign_in(client, applicant)
+    case_id = submitted_case(client)
+    page = client.get(f"/applications/{case_id}").get_data(as_text=True)
+    assert "What has happened" in page and "Submit application" in page
+    assert "Received: waiting for a case officer" in page
+    assert "Withdraw this application" in page
+
+
+def test_withdraw_needs_reason_and_confirmation_then_withdraws(client: FlaskClient, applicant):
+    sign_in(client, applicant)
+    case_id = submitted_case(client)
+    confirm = client.get(f"/applications/{case_id}/withdraw")
+    assert "Are you sure you want to withdraw" in confirm.get_data(as_text=True)
+    no_reason = post_form(client, f"/applications/{case_id}/withdraw", {"reasons": "", "case_version": "2"})
+    assert no_reason.status_code == 422 and "Tell us why" in no_reason.get_data(as_text=True)
+    assert db.session.get(Case, case_id).state == "submitted"
+    page = client.get(f"/applications/{case_id}/withdraw").get_data(as_text=True)
+    version = re.search(r'name="case_version" value="(\d+)"', page).group(1)
+    done = post_form(client, f"/applications/{case_id}/withdraw",
+                     {"reasons": "We found a better approach.", "case_version": version})
+    assert done.status_code == 303
+    case = db.session.get(Case, case_id)
+    assert case.state == "withdrawn" and case.clock_stopped_on is not None
+    assert client.get(f"/applications/{case_id}/withdraw").status_code == 422
+
+
+def test_withdraw_with_stale_version_is_refused(client: FlaskClient, applicant):
+    sign_in(client, applicant)
+    case_id = submitted_case(client)
+    stale = post_form(client, f"/applications/{case_id}/withdraw", {"reasons": "Because.", "case_version": "1"},
+                      form_page=f"/applications/{case_id}/withdraw")
+    assert stale.status_code == 409
+    assert "changed since you opened it" in stale.get_data(as_text=True)
