@@ -5,10 +5,11 @@ from sandbox.accounts.models import Organisation, User
 from sandbox.applications.models import ApplicationDraft, ApplicationRevision, Document, Notification
 from sandbox.cases.models import Case, CaseTransition, ClockPause, IdempotencyKey, ReferenceCounter
 from sandbox.core.audit import AuditChainHead, AuditEvent
+from sandbox.reviews.models import InformationQuestion, InformationRequest
 from sandbox.workflow.models import WorkflowVersion
 
 __all__ = [
     "ApplicationDraft", "ApplicationRevision", "AuditChainHead", "AuditEvent", "Case", "CaseTransition", "ClockPause",
-    "ConflictDeclaration", "Document", "IdempotencyKey", "Notification", "Organisation", "ReferenceCounter", "User",
-    "WorkflowVersion",
+    "ConflictDeclaration", "Document", "IdempotencyKey", "InformationQuestion", "InformationRequest", "Notification",
+    "Organisation", "ReferenceCounter", "User", "WorkflowVersion",
 ]

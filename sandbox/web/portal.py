@@ -19,6 +19,7 @@ from sandbox.cases.models import Case, CaseTransition
 from sandbox.core.errors import DomainError, NotFound
 from sandbox.core.permissions import Role, roles
 from sandbox.extensions import db
+from sandbox.reviews import information_requests
 from sandbox.workflow.engine import case_clock, perform
 from sandbox.workflow.versions import definition_of
 
@@ -77,6 +78,35 @@ def withdraw(case_id: int) -> ResponseReturnValue:
     return redirect(url_for("portal.task_list", case_id=case.id), 303)
 
 
+@bp.route("/<int:case_id>/information-request", methods=["GET", "POST"])
+@applicant_only
+def information_request(case_id: int) -> ResponseReturnValue:
+    case = case_for_applicant(db.session, current_user, case_id)
+    request_ = information_requests.open_request(db.session, case)
+    if request_ is None:
+        raise NotFound(_("There is no open request for information on this application."))
+    answers = {q.id: request.form.get(f"answer-{q.id}", "") for q in request_.questions}
+    if request.method == "POST":
+        try:
+            information_requests.answer_information_request(
+                db.session, case, current_user, answers, expected_version=int(request.form.get("case_version") or 0),
+                idempotency_key=request.form.get("idempotency_key") or None)
+        except DomainError as error:
+            if error.status_code == 409:
+                raise
+            return render_template("portal/information_request.html", case=case, info_request=request_,
+                                   answers=answers, error=error.message, progress=_sections_progress(case),
+                                   idempotency_key=request.form.get("idempotency_key")), 422
+        flash(_("Your answers have been sent. The time we take to decide has started again."), "success")
+        return redirect(url_for("portal.task_list", case_id=case.id), 303)
+    return render_template("portal/information_request.html", case=case, info_request=request_, answers=answers,
+                           error=None, progress=_sections_progress(case), idempotency_key=secrets.token_urlsafe(16))
+
+
+def _sections_progress(case: Case) -> list[operations.SectionProgress]:
+    return operations.progress(operations.draft_of(db.session, case))
+
+
 def _render_status(case: Case, draft: ApplicationDraft) -> str:
     definition = definition_of(case.workflow_version)
     history = db.session.scalars(select(CaseTransition).where(CaseTransition.case_id == case.id)
@@ -85,6 +115,7 @@ def _render_status(case: Case, draft: ApplicationDraft) -> str:
                  "state": definition.states[t.to_state].applicant_label} for t in reversed(history)]
     return render_template("portal/status.html", case=case, draft=draft, timeline=timeline, clock=case_clock(case),
                            state=definition.states[case.state],
+                           info_request=information_requests.open_request(db.session, case),
                            can_withdraw=definition.transition_for(case.state, "withdraw") is not None)
 
 
@@ -113,6 +144,8 @@ def section(case_id: int, key: str) -> ResponseReturnValue:
         return _render_section(case, spec, values, int(request.form.get("section_version", "0") or 0), draft,
                                errors=invalid.errors, status=422)
     flash(_("Your answers to “%(title)s” have been saved.", title=spec.title), "success")
+    if case.state == "information_requested":
+        return redirect(url_for("portal.information_request", case_id=case.id), 303)
     return redirect(url_for("portal.task_list", case_id=case.id), 303)
 
 
@@ -183,9 +216,12 @@ def _section(key: str) -> SectionSpec:
     return SECTION_BY_KEY[key]
 
 
+EDITABLE_STATES = frozenset({"draft", "information_requested"})
+
+
 def _editable_case(case_id: int) -> Case:
     case = case_for_applicant(db.session, current_user, case_id)
-    if case.state != "draft":
+    if case.state not in EDITABLE_STATES:
         raise DomainError(_("This application has been submitted and can no longer be changed here."))
     return case
 

@@ -161,7 +161,9 @@ def test_other_organisation_gets_404_on_every_url_of_the_case(app: Flask, client
     outsider = app.test_client()
     sign_in(outsider, make_user(Role.APPLICANT))
     paths = [f"/applications/{case_id}", f"/applications/{case_id}/check-answers",
-             f"/applications/{case_id}/submitted", f"/applications/{case_id}/withdraw"] + [f"/applications/{case_id}/sections/{s.key}" for s in SECTIONS]
+             f"/applications/{case_id}/submitted", f"/applications/{case_id}/withdraw",
+             f"/applications/{case_id}/information-request"]
+    paths += [f"/applications/{case_id}/sections/{s.key}" for s in SECTIONS]
     for path in paths:
         assert outsider.get(path).status_code == 404, path
     token = csrf_token_from(outsider, "/applications/")

@@ -1,0 +1,77 @@
+"""Sending information requests and answering them. Flush, never commit; the workflow writes the audit event."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sandbox.accounts.models import User
+from sandbox.applications.models import ApplicationRevision, Notification
+from sandbox.applications.operations import draft_of, revision_count
+from sandbox.cases.models import Case
+from sandbox.core.db import utcnow
+from sandbox.core.errors import DomainError
+from sandbox.reviews.models import InformationQuestion, InformationRequest, RequestStatus
+from sandbox.workflow.engine import perform, regulator_today
+
+MAX_QUESTIONS = 30
+MAX_QUESTION_LENGTH = 4000
+MAX_ANSWER_LENGTH = 10_000
+
+
+def open_request(session: Session, case: Case) -> InformationRequest | None:
+    return session.scalars(select(InformationRequest).where(
+        InformationRequest.case_id == case.id, InformationRequest.status == RequestStatus.OPEN.value)).one_or_none()
+
+
+def send_information_request(session: Session, case: Case, officer: User, questions: list[str], due_on: date, *,
+                             expected_version: int, idempotency_key: str | None = None) -> InformationRequest:
+    questions = [q.strip() for q in questions if q and q.strip()]
+    if not questions:
+        raise DomainError(_("Add at least one question."))
+    if len(questions) > MAX_QUESTIONS or any(len(q) > MAX_QUESTION_LENGTH for q in questions):
+        raise DomainError(_("Send at most %(count)d questions of up to %(length)d characters each.",
+                            count=MAX_QUESTIONS, length=MAX_QUESTION_LENGTH))
+    if due_on <= regulator_today():
+        raise DomainError(_("The due date must be in the future."))
+    perform(session, case, "request_information", officer, expected_version=expected_version,
+            idempotency_key=idempotency_key)
+    request = InformationRequest(case_id=case.id, sent_by_id=officer.id, due_on=due_on,
+                                 questions=[InformationQuestion(position=i, text=q)
+                                            for i, q in enumerate(questions, start=1)])
+    session.add(request)
+    session.add(Notification(organisation_id=case.organisation_id, case_id=case.id, message=_(
+        "The regulator has asked for more information about %(reference)s. Please answer by %(date)s.",
+        reference=case.reference, date=due_on.strftime("%-d %B %Y"))))
+    session.flush()
+    return request
+
+
+def answer_information_request(session: Session, case: Case, applicant: User, answers: dict[int, str], *,
+                               expected_version: int, idempotency_key: str | None = None) -> ApplicationRevision:
+    """Record the answers, freeze the (possibly amended) application as a new revision, restart the clock."""
+    request = open_request(session, case)
+    if request is None:
+        raise DomainError(_("There is no open request for information on this application."))
+    missing = [q.position for q in request.questions if not (answers.get(q.id) or "").strip()]
+    if missing:
+        raise DomainError(_("Answer every question (question %(numbers)s not answered yet).",
+                            numbers=", ".join(map(str, missing))))
+    if any(len(answers[q.id]) > MAX_ANSWER_LENGTH for q in request.questions):
+        raise DomainError(_("Answers must be %(count)d characters or fewer.", count=MAX_ANSWER_LENGTH))
+    perform(session, case, "respond_to_request", applicant, expected_version=expected_version,
+            idempotency_key=idempotency_key)
+    for question in request.questions:
+        question.answer = answers[question.id].strip()
+    number = revision_count(session, case) + 1
+    revision = ApplicationRevision(case_id=case.id, number=number, answers=draft_of(session, case).answers,
+                                   declaration={}, reason="response to information request",
+                                   created_by_id=applicant.id)
+    session.add(revision)
+    request.status, request.answered_at, request.answered_by_id = RequestStatus.ANSWERED.value, utcnow(), applicant.id
+    request.revision_number = number
+    session.flush()
+    return revision

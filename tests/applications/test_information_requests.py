@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from sandbox.accounts.models import OrganisationKind
+from sandbox.applications.models import ApplicationRevision
+from sandbox.applications.revisions import revision_changes
+from sandbox.applications.sections import SECTIONS
+from sandbox.cases.models import Case
+from sandbox.core.errors import DomainError
+from sandbox.core.permissions import Role
+from sandbox.extensions import db
+from sandbox.reviews.information_requests import send_information_request
+from sandbox.workflow.engine import case_clock, perform, regulator_today
+from tests.applications.filling import section_answers
+from tests.applications.test_portal import fill_everything, save, start, submit
+from tests.conftest import post_form
+from tests.factories import make_organisation, make_user, sign_in
+
+
+@pytest.fixture
+def people():
+    regulator = make_organisation(OrganisationKind.REGULATOR)
+    firm = make_organisation(OrganisationKind.APPLICANT)
+    return {"applicant": make_user(Role.APPLICANT, firm), "officer": make_user(Role.CASE_OFFICER, regulator)}
+
+
+def submitted_and_questioned(client: FlaskClient, people, questions=("What is the kill switch?", "Who monitors it?")):
+    sign_in(client, people["applicant"])
+    case_id = start(client)
+    fill_everything(client, case_id)
+    assert submit(client, case_id).status_code == 303
+    case = db.session.get(Case, case_id)
+    perform(db.session, case, "start_triage", people["officer"], expected_version=case.version)
+    request = send_information_request(db.session, case, people["officer"], list(questions),
+                                       regulator_today() + timedelta(days=14), expected_version=case.version)
+    db.session.commit()
+    return case_id, request
+
+
+def test_information_request_is_shown_to_the_applicant_with_due_date(client: FlaskClient, people):
+    case_id, _request = submitted_and_questioned(client, people)
+    status = client.get(f"/applications/{case_id}").get_data(as_text=True)
+    assert "We need more information from you by" in status
+    page = client.get(f"/applications/{case_id}/information-request").get_data(as_text=True)
+    assert "What is the kill switch?" in page and "Who monitors it?" in page
+    assert case_clock(db.session.get(Case, case_id)).is_paused
+
+
+def test_answer_with_amendment_creates_revision_2_and_the_difference_is_field_by_field(client: FlaskClient, people):
+    case_id, request = submitted_and_questioned(client, people)
+    section = SECTIONS[2]
+    amended = section_answers(section)
+    field = next(s for s in section.fields if s.kind.value == "text")
+    amended[field.name] = "CreditLens 3"
+    assert save(client, case_id, section, amended).status_code == 303
+    page = client.get(f"/applications/{case_id}/information-request").get_data(as_text=True)
+    version = re.search(r'name="case_version" value="(\d+)"', page).group(1)
+    answers = {f"answer-{q.id}": f"Answer {q.position}" for q in request.questions}
+    response = post_form(client, f"/applications/{case_id}/information-request", {**answers, "case_version": version})
+    assert response.status_code == 303
+    case = db.session.get(Case, case_id)
+    assert case.state == "triage" and not case_clock(case).is_paused
+    first, second = db.session.scalars(select(ApplicationRevision).where(ApplicationRevision.case_id == case_id)
+                                       .order_by(ApplicationRevision.number)).all()
+    assert (first.number, second.number) == (1, 2)
+    changes = revision_changes(first, second)
+    assert [(c.section_title, c.field_label, c.after) for c in changes] == [
+        (section.title, field.label, "CreditLens 3")]
+    assert [q.answer for q in db.session.get(type(request), request.id).questions] == ["Answer 1", "Answer 2"]
+
+
+def test_answer_missing_a_question_is_refused_and_changes_nothing(client: FlaskClient, people):
+    case_id, request = submitted_and_questioned(client, people)
+    page = client.get(f"/applications/{case_id}/information-request").get_data(as_text=True)
+    version = re.search(r'name="case_version" value="(\d+)"', page).group(1)
+    first = request.questions[0]
+    response = post_form(client, f"/applications/{case_id}/information-request",
+                         {f"answer-{first.id}": "Only one", "case_version": version})
+    assert response.status_code == 422 and "question 2 not answered" in response.get_data(as_text=True)
+    assert db.session.get(Case, case_id).state == "information_requested"
+    assert db.session.scalars(select(ApplicationRevision)).all()[-1].number == 1
+
+
+def test_sections_are_locked_after_submission_but_open_while_answering(client: FlaskClient, people):
+    sign_in(client, people["applicant"])
+    case_id = start(client)
+    fill_everything(client, case_id)
+    submit(client, case_id)
+    assert client.get(f"/applications/{case_id}/sections/{SECTIONS[0].key}").status_code == 422
+
+
+def test_send_information_request_needs_questions_and_a_future_date(app: Flask, people):
+    case = Case(id=None)  # never reaches the workflow: the checks come first
+    with pytest.raises(DomainError, match="at least one question"):
+        send_information_request(db.session, case, people["officer"], ["  "], regulator_today(), expected_version=1)
+    with pytest.raises(DomainError, match="in the future"):
+        send_information_request(db.session, case, people["officer"], ["Why?"], regulator_today(), expected_version=1)
