@@ -267,3 +267,22 @@ def test_withdraw_with_stale_version_is_refused(client: FlaskClient, applicant):
                       form_page=f"/applications/{case_id}/withdraw")
     assert stale.status_code == 409
     assert "changed since you opened it" in stale.get_data(as_text=True)
+
+
+def test_malformed_dates_and_numbers_get_field_errors(client: FlaskClient, applicant):
+    from sandbox.applications.sections import FieldKind
+
+    sign_in(client, applicant)
+    case_id = start(client)
+    section = next(s for s in SECTIONS if any(f.kind is FieldKind.DATE for f in s.fields))
+    date_field = next(f for f in section.fields if f.kind is FieldKind.DATE)
+    number_field = next(f for f in section.fields if f.kind is FieldKind.INTEGER)
+    answers = section_answers(section)
+    answers[date_field.name] = "2027-02-30"
+    answers[number_field.name] = "twelve"
+    response = save(client, case_id, section, answers)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Enter a real date" in body and "Enter a whole number" in body
+    assert f'href="#{date_field.name}"' in body
+    assert db.session.get(ApplicationDraft, case_id).answers == {}
