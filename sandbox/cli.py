@@ -8,6 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from sandbox.core.audit import verify_chain
 from sandbox.extensions import db
+from sandbox.workflow.definition import WorkflowDefinition
 
 
 def init_app(app: Flask) -> None:
@@ -50,18 +51,22 @@ def workflow_group() -> None:
     """Workflow definitions."""
 
 
-@workflow_group.command("check")
-@click.argument("path", type=click.Path(dir_okay=False), required=False)
-def workflow_check_command(path: str | None) -> None:
-    """Validate a workflow definition file (default: the bundled one) without publishing it."""
+def _load_definition_or_exit(path: str | None) -> WorkflowDefinition:
     from sandbox.workflow.definition import DEFAULT_DEFINITION, WorkflowDefinitionError
     from sandbox.workflow.versions import load_file
 
     try:
-        definition = load_file(path or DEFAULT_DEFINITION)
+        return load_file(path or DEFAULT_DEFINITION)
     except WorkflowDefinitionError as error:
         click.echo(str(error), err=True)
         raise SystemExit(1) from None
+
+
+@workflow_group.command("check")
+@click.argument("path", type=click.Path(dir_okay=False), required=False)
+def workflow_check_command(path: str | None) -> None:
+    """Validate a workflow definition file (default: the bundled one) without publishing it."""
+    definition = _load_definition_or_exit(path)
     click.echo(f"{definition.name}: valid ({len(definition.states)} states, {len(definition.transitions)} transitions)")
 
 
@@ -69,14 +74,8 @@ def workflow_check_command(path: str | None) -> None:
 @click.argument("path", type=click.Path(dir_okay=False), required=False)
 def workflow_publish_command(path: str | None) -> None:
     """Publish a definition as the next version for new cases; running cases keep their version."""
-    from sandbox.workflow.definition import DEFAULT_DEFINITION, WorkflowDefinitionError
-    from sandbox.workflow.versions import load_file, publish
+    from sandbox.workflow.versions import publish
 
-    try:
-        definition = load_file(path or DEFAULT_DEFINITION)
-    except WorkflowDefinitionError as error:
-        click.echo(str(error), err=True)
-        raise SystemExit(1) from None
-    version = publish(db.session, definition)
+    version = publish(db.session, _load_definition_or_exit(path))
     db.session.commit()
     click.echo(f"{version.name} workflow: version {version.number} is in force for new cases")

@@ -109,13 +109,19 @@ def test_submit_incomplete_application_is_refused_listing_what_is_missing(client
     assert db.session.get(Case, case_id).state == "draft"
 
 
-def test_section_bad_input_rerenders_with_errors_and_saves_nothing(client: FlaskClient, applicant):
-    sign_in(client, applicant)
-    case_id = start(client)
+def first_section_with_text(text: str | None = None):
+    """The first section's valid answers, with its first one-line text answer replaced (or made too long)."""
     section = SECTIONS[0]
     answers = section_answers(section)
     first_text = next(s for s in section.fields if s.kind.value == "text")
-    answers[first_text.name] = "x" * ((first_text.max_length or 300) + 1)
+    answers[first_text.name] = text if text is not None else "x" * ((first_text.max_length or 300) + 1)
+    return section, answers
+
+
+def test_section_bad_input_rerenders_with_errors_and_saves_nothing(client: FlaskClient, applicant):
+    sign_in(client, applicant)
+    case_id = start(client)
+    section, answers = first_section_with_text()
     response = save(client, case_id, section, answers)
     assert response.status_code == 422
     body = response.get_data(as_text=True)
@@ -126,10 +132,7 @@ def test_section_bad_input_rerenders_with_errors_and_saves_nothing(client: Flask
 def test_html_typed_into_a_field_is_shown_as_text(client: FlaskClient, applicant):
     sign_in(client, applicant)
     case_id = start(client)
-    section = SECTIONS[0]
-    answers = section_answers(section)
-    first_text = next(s for s in section.fields if s.kind.value == "text")
-    answers[first_text.name] = "<script>alert(1)</script>"
+    section, answers = first_section_with_text("<script>alert(1)</script>")
     assert save(client, case_id, section, answers).status_code == 303
     page = client.get(f"/applications/{case_id}/check-answers").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
