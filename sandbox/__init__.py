@@ -36,7 +36,8 @@ def create_app(config_overrides: dict[str, object] | None = None) -> Flask:
         __name__,
         static_folder=str(paths.static),
         template_folder=None,
-        instance_path=os.environ.get("SANDBOX_INSTANCE_PATH") or None,
+        instance_path=str((config_overrides or {}).get("SANDBOX_INSTANCE_PATH") or "")
+        or os.environ.get("SANDBOX_INSTANCE_PATH") or None,
     )
     app.config.update(load_settings(app.instance_path, config_overrides).flask_config())
     app.jinja_loader = ChoiceLoader([

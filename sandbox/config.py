@@ -25,6 +25,7 @@ class Settings:
     redis_url: str | None
     max_upload_mb: int
     regulator_name: str
+    storage_path: str
 
     def flask_config(self) -> dict[str, object]:
         is_production = self.environment == "production"
@@ -39,6 +40,7 @@ class Settings:
             "RATELIMIT_HEADERS_ENABLED": True,
             "MAX_CONTENT_LENGTH": self.max_upload_mb * 1024 * 1024,
             "SANDBOX_MAX_UPLOAD_MB": self.max_upload_mb,
+            "SANDBOX_STORAGE_PATH": self.storage_path,
             "SANDBOX_REGULATOR_NAME": self.regulator_name,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
@@ -83,6 +85,8 @@ def load_settings(instance_path: str, overrides: dict[str, object] | None = None
         redis_url=env.get("REDIS_URL") or None,
         max_upload_mb=_positive_int(env, "SANDBOX_MAX_UPLOAD_MB", 25),
         regulator_name=env.get("SANDBOX_REGULATOR_NAME", "Sandbox Regulatory Authority"),
+        # Uploaded evidence files; created on first use, not here (see sandbox.applications.documents).
+        storage_path=env.get("SANDBOX_STORAGE_PATH") or str(Path(instance_path, "documents")),
     )
 
 

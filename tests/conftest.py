@@ -88,6 +88,12 @@ def empty_all_tables() -> None:
         names = ", ".join(t.name for t in tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        # SQLite applies ON DELETE RESTRICT row by row, so first unhook rows that point at their own table
+        # (a replaced document's newer version, say).
+        for table in tables:
+            for key in table.foreign_keys:
+                if key.column.table is table:
+                    db.session.execute(table.update().values({key.parent.name: None}))
         for table in reversed(tables):
             db.session.execute(table.delete())
     db.session.execute(text("UPDATE audit_chain_head SET last_seq = 0, last_hash = :genesis"), {"genesis": "0" * 64})
