@@ -6,10 +6,12 @@ import logging
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from sandbox.core.errors import DomainError
+from sandbox.web.access import ask_to_sign_in, requires_sign_in
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,9 @@ def render_error(status: int, message: str | None = None) -> tuple[Response | st
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_failed(_error: CSRFError) -> tuple[Response | str, int]:
+    def csrf_failed(_error: CSRFError) -> tuple[Response | str, int] | Response:
+        if not current_user.is_authenticated and requires_sign_in():
+            return ask_to_sign_in()  # the session (and its token) expired: sign in again, nothing is lost
         return render_error(400, _(
             "Your form could not be sent because its security token was missing or had expired. "
             "Go back, reload the page and try again. Nothing has been saved."

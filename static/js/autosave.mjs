@@ -53,9 +53,12 @@ function setUp(form) {
   // The page supplies the messages, so they are translated with the rest of the service.
   const messages = JSON.parse(form.dataset.autosaveMessages || "{}");
   const key = PREFIX + form.dataset.autosaveKey;
+  const version = () => form.elements.section_version.value;
+  // A copy is only put back onto the version it was typed on: once anyone has saved the section since
+  // (this person with "Save and continue", or a colleague), the copy is out of date and is dropped.
   const stored = JSON.parse(window.localStorage.getItem(key) || "null");
-  if (stored && !same(stored, snapshot(form))) {
-    restore(form, stored);
+  if (stored && stored.version === version() && !same(stored.values, snapshot(form))) {
+    restore(form, stored.values);
     showRestoredBanner(form, messages);
   } else if (stored) {
     window.localStorage.removeItem(key);
@@ -89,7 +92,7 @@ function setUp(form) {
     }
   };
   const changed = () => {
-    window.localStorage.setItem(key, JSON.stringify(snapshot(form)));
+    window.localStorage.setItem(key, JSON.stringify({ version: version(), values: snapshot(form) }));
     window.clearTimeout(timer);
     timer = window.setTimeout(save, DELAY_MS);
   };

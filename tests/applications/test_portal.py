@@ -289,3 +289,29 @@ def test_malformed_dates_and_numbers_get_field_errors(client: FlaskClient, appli
     assert "Enter a real date" in body and "Enter a whole number" in body
     assert f'href="#{date_field.name}"' in body
     assert db.session.get(ApplicationDraft, case_id).answers == {}
+
+
+def test_section_post_after_session_expired_asks_to_sign_in_and_returns_to_the_section(app: Flask, applicant):
+    client = app.test_client()
+    sign_in(client, applicant)
+    case_id = start(client)
+    section = SECTIONS[0]
+    page = f"/applications/{case_id}/sections/{section.key}"
+    expired = app.test_client()  # no session cookie: as if it had expired
+    response = expired.post(page, data={**as_form(section, section_answers(section)), "section_version": "0",
+                                        "csrf_token": "stale"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/sign-in?next=/applications/{case_id}/sections/{section.key}"
+    assert db.session.get(ApplicationDraft, case_id).answers == {}
+    back = post_form(expired, response.headers["Location"], {"email": applicant.email,
+                                                             "password": "correct horse battery"})
+    assert back.headers["Location"] == page
+
+
+def test_submitted_page_shows_reference_in_bold_not_markup(client: FlaskClient, applicant):
+    sign_in(client, applicant)
+    case_id = start(client)
+    fill_everything(client, case_id)
+    page = client.get(submit(client, case_id).headers["Location"]).get_data(as_text=True)
+    reference = db.session.get(Case, case_id).reference
+    assert f"<br><strong>{reference}</strong>" in page and "&lt;br&gt;" not in page
