@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sandbox.applications import operations
 from sandbox.applications.access import case_for_applicant
 from sandbox.applications.models import ApplicationDraft
+from sandbox.applications.schemas import is_asked
 from sandbox.applications.sections import SECTION_BY_KEY, SECTIONS, FieldKind, SectionSpec
 from sandbox.cases.models import Case, CaseTransition
 from sandbox.core.errors import DomainError, NotFound
@@ -111,12 +113,17 @@ def _render_status(case: Case, draft: ApplicationDraft) -> str:
     definition = definition_of(case.workflow_version)
     history = db.session.scalars(select(CaseTransition).where(CaseTransition.case_id == case.id)
                                  .order_by(CaseTransition.id)).all()
-    timeline = [{"at": t.occurred_at, "what": _transition_sentence(definition, t),
-                 "state": definition.states[t.to_state].applicant_label} for t in reversed(history)]
+    timeline = [{"at": t.occurred_at, "what": definition.states[t.to_state].applicant_label,
+                 "by_you": t.actor_id is not None and t.actor_id in _organisation_user_ids(case),
+                 "action": _transition_sentence(definition, t)} for t in reversed(history)]
     return render_template("portal/status.html", case=case, draft=draft, timeline=timeline, clock=case_clock(case),
                            state=definition.states[case.state],
                            info_request=information_requests.open_request(db.session, case),
                            can_withdraw=definition.transition_for(case.state, "withdraw") is not None)
+
+
+def _organisation_user_ids(case: Case) -> set[int]:
+    return {user.id for user in case.organisation.users}
 
 
 def _transition_sentence(definition: Any, transition: CaseTransition) -> str:
@@ -277,7 +284,17 @@ def answer_text(value: Any, field: Any) -> str:
         return ", ".join(choice_label(v, field) for v in value)
     if field.kind in (FieldKind.CHOICE, FieldKind.YES_NO):
         return choice_label(value, field)
+    if field.kind is FieldKind.DATE:
+        try:
+            return date.fromisoformat(value).strftime("%-d %B %Y")
+        except ValueError:
+            return str(value)
     return str(value)
+
+
+@bp.app_template_test("asked")
+def asked(field: Any, answers: dict[str, Any]) -> bool:
+    return is_asked(field, answers)
 
 
 @bp.app_template_filter("error_link")
