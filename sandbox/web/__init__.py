@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 
-from sandbox.web import access, auth, documents, errors, home, portal, security, transactions, workflow
+from sandbox.web import access, auth, documents, errors, home, portal, review, security, transactions, workflow
 from sandbox.web.navigation import navigation_for
 
 
@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(workflow.bp)
     app.register_blueprint(portal.bp)
+    app.register_blueprint(review.bp)
     app.register_blueprint(documents.bp)
     app.jinja_env.globals["navigation_for"] = navigation_for
     app.jinja_env.globals["service_name"] = "Sandbox"

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from sandbox.applications import operations
 from sandbox.applications.access import case_for_applicant
-from sandbox.applications.models import ApplicationDraft
+from sandbox.applications.models import ApplicationDraft, Notification
 from sandbox.applications.schemas import is_asked
 from sandbox.applications.sections import SECTION_BY_KEY, SECTIONS, FieldKind, SectionSpec
 from sandbox.cases.models import Case, CaseTransition
@@ -38,7 +38,9 @@ def dashboard() -> str:
         .order_by(Case.updated_at.desc())).all()
     cases = [{"case": case, "draft": draft, "state": definition_of(case.workflow_version).states[case.state],
               "clock": case_clock(case)} for case, draft in rows]
-    return render_template("portal/dashboard.html", cases=cases)
+    notifications = db.session.scalars(select(Notification).where(
+        Notification.organisation_id == current_user.organisation_id).order_by(Notification.id.desc()).limit(10)).all()
+    return render_template("portal/dashboard.html", cases=cases, notifications=notifications)
 
 
 @bp.post("/new")

@@ -102,3 +102,39 @@ def test_send_information_request_needs_questions_and_a_future_date(app: Flask, 
         send_information_request(db.session, case, people["officer"], ["  "], regulator_today(), expected_version=1)
     with pytest.raises(DomainError, match="in the future"):
         send_information_request(db.session, case, people["officer"], ["Why?"], regulator_today(), expected_version=1)
+
+
+def test_staff_see_what_changed_between_revisions_and_the_answers(app: Flask, client: FlaskClient, people):
+    case_id, request = submitted_and_questioned(client, people)
+    section = SECTIONS[2]
+    amended = section_answers(section)
+    field = next(s for s in section.fields if s.kind.value == "text")
+    amended[field.name] = "CreditLens <3>"
+    save(client, case_id, section, amended)
+    page = client.get(f"/applications/{case_id}/information-request").get_data(as_text=True)
+    version = re.search(r'name="case_version" value="(\d+)"', page).group(1)
+    post_form(client, f"/applications/{case_id}/information-request",
+              {**{f"answer-{q.id}": f"Answer {q.position}" for q in request.questions}, "case_version": version})
+    officer = app.test_client()
+    sign_in(officer, people["officer"])
+    body = officer.get(f"/cases/{case_id}/revisions").get_data(as_text=True)
+    assert "Revision 2" in body and "What changed since revision 1" in body
+    assert field.label in body and "CreditLens &lt;3&gt;" in body
+    assert "What is the kill switch?" in body and "Answer 1" in body
+    assert client.get(f"/cases/{case_id}/revisions").status_code == 403  # applicants never see staff pages
+
+
+def test_staff_revisions_page_hides_drafts_and_conflicted_cases(app: Flask, client: FlaskClient, people):
+    from sandbox.accounts.conflicts import declare_conflict
+
+    sign_in(client, people["applicant"])
+    draft_id = start(client)
+    officer = app.test_client()
+    sign_in(officer, people["officer"])
+    assert officer.get(f"/cases/{draft_id}/revisions").status_code == 404
+    fill_everything(client, draft_id)
+    submit(client, draft_id)
+    assert officer.get(f"/cases/{draft_id}/revisions").status_code == 200
+    declare_conflict(db.session, people["officer"], people["applicant"].organisation_id, "Former employer")
+    db.session.commit()
+    assert officer.get(f"/cases/{draft_id}/revisions").status_code == 404

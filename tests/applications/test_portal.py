@@ -315,3 +315,16 @@ def test_submitted_page_shows_reference_in_bold_not_markup(client: FlaskClient, 
     page = client.get(submit(client, case_id).headers["Location"]).get_data(as_text=True)
     reference = db.session.get(Case, case_id).reference
     assert f"<br><strong>{reference}</strong>" in page and "&lt;br&gt;" not in page
+
+
+def test_dashboard_shows_the_submission_message_to_the_organisation(app: Flask, applicant, firm):
+    client = app.test_client()
+    sign_in(client, applicant)
+    case_id = start(client)
+    fill_everything(client, case_id)
+    submit(client, case_id)
+    colleague = app.test_client()
+    sign_in(colleague, make_user(Role.APPLICANT, firm))
+    page = colleague.get("/applications/").get_data(as_text=True)
+    reference = db.session.get(Case, case_id).reference
+    assert "Messages" in page and f"Application {reference} was submitted by" in page
