@@ -14,7 +14,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.http import parse_options_header
 
-from sandbox.accounts.models import OrganisationKind
 from sandbox.applications import documents, operations
 from sandbox.applications.models import Document
 from sandbox.applications.sections import SECTIONS
@@ -27,21 +26,11 @@ from sandbox.core.permissions import Role
 from sandbox.extensions import db
 from tests.applications.test_portal import fill_everything, start, submit
 from tests.conftest import CSRF_PATTERN, csrf_token_from
-from tests.factories import make_organisation, make_user, sign_in
+from tests.factories import make_user, sign_in
 
 PDF = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
        b"trailer\n<< /Root 1 0 R >>\n%%EOF\n")
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>\n"
-
-
-@pytest.fixture
-def firm():
-    return make_organisation(OrganisationKind.APPLICANT, name="Aurora Credit Ltd")
-
-
-@pytest.fixture
-def applicant(firm):
-    return make_user(Role.APPLICANT, firm)
 
 
 @pytest.fixture(autouse=True)

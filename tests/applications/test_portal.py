@@ -8,7 +8,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from sandbox.accounts.models import OrganisationKind
 from sandbox.applications import operations
 from sandbox.applications.models import ApplicationDraft, ApplicationRevision, Notification
 from sandbox.applications.sections import SECTIONS
@@ -18,17 +17,7 @@ from sandbox.core.permissions import Role
 from sandbox.extensions import db
 from tests.applications.filling import as_form, section_answers
 from tests.conftest import csrf_token_from, post_form
-from tests.factories import make_organisation, make_user, sign_in
-
-
-@pytest.fixture
-def firm():
-    return make_organisation(OrganisationKind.APPLICANT, name="Aurora Credit Ltd")
-
-
-@pytest.fixture
-def applicant(firm):
-    return make_user(Role.APPLICANT, firm)
+from tests.factories import make_user, sign_in
 
 
 def start(client: FlaskClient) -> int:
