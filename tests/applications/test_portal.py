@@ -230,6 +230,7 @@ def test_status_page_shows_timeline_in_applicant_words(client: FlaskClient, appl
     case_id = submitted_case(client)
     page = client.get(f"/applications/{case_id}").get_data(as_text=True)
     assert "What has happened" in page and "Submit application" in page
+    assert "What happens next" in page and "A case officer will be assigned" in page
     assert "Received: waiting for a case officer" in page
     assert "Withdraw this application" in page
 
