@@ -27,6 +27,12 @@ def open_request(session: Session, case: Case) -> InformationRequest | None:
         InformationRequest.case_id == case.id, InformationRequest.status == RequestStatus.OPEN.value)).one_or_none()
 
 
+def answered_requests(session: Session, case: Case) -> list[InformationRequest]:
+    return list(session.scalars(select(InformationRequest).where(
+        InformationRequest.case_id == case.id, InformationRequest.status == RequestStatus.ANSWERED.value)
+        .order_by(InformationRequest.id)))
+
+
 def send_information_request(session: Session, case: Case, officer: User, questions: list[str], due_on: date, *,
                              expected_version: int, idempotency_key: str | None = None) -> InformationRequest:
     questions = [q.strip() for q in questions if q and q.strip()]

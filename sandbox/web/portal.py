@@ -121,6 +121,7 @@ def _render_status(case: Case, draft: ApplicationDraft) -> str:
     return render_template("portal/status.html", case=case, draft=draft, timeline=timeline, clock=case_clock(case),
                            state=definition.states[case.state],
                            info_request=information_requests.open_request(db.session, case),
+                           answered_requests=information_requests.answered_requests(db.session, case),
                            can_withdraw=definition.transition_for(case.state, "withdraw") is not None)
 
 

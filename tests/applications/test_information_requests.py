@@ -74,6 +74,8 @@ def test_answer_with_amendment_creates_revision_2_and_the_difference_is_field_by
     assert [(c.section_title, c.field_label, c.after) for c in changes] == [
         (section.title, field.label, "CreditLens 3")]
     assert [q.answer for q in db.session.get(type(request), request.id).questions] == ["Answer 1", "Answer 2"]
+    status = client.get(f"/applications/{case_id}").get_data(as_text=True)
+    assert "Questions you have answered" in status and "What is the kill switch?" in status and "Answer 2" in status
 
 
 def test_answer_missing_a_question_is_refused_and_changes_nothing(client: FlaskClient, people):
