@@ -19,8 +19,7 @@ from sandbox.accounts.models import User
 from sandbox.applications.filetypes import UnsupportedFile, detect_file_type, safe_display_name
 from sandbox.applications.models import Document
 from sandbox.applications.sections import SECTION_BY_KEY, SECTIONS
-from sandbox.applications.storage import FileTooLarge, LocalDiskStorage
-from sandbox.applications.storage import _describe_size as describe_size
+from sandbox.applications.storage import FileTooLarge, LocalDiskStorage, describe_size
 from sandbox.cases.models import Case
 from sandbox.core.audit import record_event
 from sandbox.core.errors import Conflict, DomainError, NotFound

@@ -78,9 +78,10 @@ def save_section(session: Session, case: Case, section_key: str, values: dict[st
     draft.section_versions = {**draft.section_versions, section_key: current + 1}
     completed = [key for key in draft.completed_sections if key != section_key]
     if mark_complete or (mark_complete is None and section_key in draft.completed_sections):
-        if missing_answers(section, cleaned):
+        missing = missing_answers(section, cleaned)
+        if missing:
             raise SectionInvalid({spec.name: [_("Answer this question before you mark the section as complete.")]
-                                  for spec in missing_answers(section, cleaned)})
+                                  for spec in missing})
         completed.append(section_key)
     draft.completed_sections = completed
     if SYSTEM_NAME_FIELD in cleaned:

@@ -44,7 +44,7 @@ class FileTooLarge(ValueError):
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.message = f"The selected file must be smaller than {_describe_size(limit)}"
+        self.message = f"The selected file must be smaller than {describe_size(limit)}"
         super().__init__(self.message)
 
 
@@ -144,7 +144,7 @@ def _fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
-def _describe_size(limit: int) -> str:
+def describe_size(limit: int) -> str:
     """25MB, 1.5MB, 500KB or 12 bytes, in the GOV.UK style (no space before the unit), rounded down so that a
     file "smaller than" the figure shown is always accepted."""
     for unit, name in ((1024 * 1024, "MB"), (1024, "KB")):

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from sandbox.applications import operations
 from sandbox.applications.access import case_for_applicant
@@ -35,6 +36,7 @@ def dashboard() -> str:
     rows = db.session.execute(
         select(Case, ApplicationDraft).join(ApplicationDraft, ApplicationDraft.case_id == Case.id)
         .where(Case.organisation_id == current_user.organisation_id, Case.state != "discarded")
+        .options(selectinload(Case.workflow_version), selectinload(Case.pauses))  # for the clocks, without N+1
         .order_by(Case.updated_at.desc())).all()
     cases = [{"case": case, "draft": draft, "state": definition_of(case.workflow_version).states[case.state],
               "clock": case_clock(case)} for case, draft in rows]
@@ -256,8 +258,8 @@ def form_values(spec: SectionSpec) -> dict[str, Any]:
                 p.zfill(2) if i else p for i, p in enumerate(parts))
         else:
             raw = request.form.get(field.name, "")
-            values[field.name] = raw.strip() if field.kind is not FieldKind.TEXTAREA else raw.rstrip() or None
-            values[field.name] = values[field.name] or None
+            # Free text keeps its leading indentation; everything else is trimmed.
+            values[field.name] = (raw.rstrip() if field.kind is FieldKind.TEXTAREA else raw.strip()) or None
     return values
 
 

@@ -23,7 +23,8 @@ from sandbox.workflow.rules import EFFECTS, GUARDS, TransitionContext
 from sandbox.workflow.versions import current_version, definition_of
 
 REGULATOR_TIMEZONE = ZoneInfo("Asia/Hong_Kong")
-STALE_CASE_MESSAGE = "This case changed since you opened it. Reload the page to see the latest version, then try again."
+def stale_case_message() -> str:
+    return _("This case changed since you opened it. Reload the page to see the latest version, then try again.")
 
 
 class InvalidTransition(DomainError):
@@ -65,7 +66,7 @@ def perform(session: Session, case: Case, action: str, actor: User | None, *, ex
         if earlier is not None:
             return earlier
     if case.version != expected_version:
-        raise StaleCase(_(STALE_CASE_MESSAGE))
+        raise StaleCase(stale_case_message())
     definition = definition_of(case.workflow_version)
     transition = _allowed_transition(session, definition, case, action, actor)
     context = TransitionContext(session=session, case=case, transition=transition, definition=definition,
@@ -112,7 +113,7 @@ def _apply(context: TransitionContext, idempotency_key: str | None) -> CaseTrans
     try:
         context.session.flush()
     except StaleDataError:
-        raise StaleCase(_(STALE_CASE_MESSAGE)) from None
+        raise StaleCase(stale_case_message()) from None
     if idempotency_key:
         context.session.add(IdempotencyKey(user_key=_user_key(context.actor), key=idempotency_key, case_id=case.id,
                                            action=transition.action, transition_id=record.id))

@@ -77,9 +77,10 @@ def four_eyes(context: TransitionContext) -> str | None:
 
 
 def within_reconsideration_window(context: TransitionContext) -> str | None:
-    if context.history("request_reconsideration"):
+    history = context.history()
+    if any(t.action == "request_reconsideration" for t in history):
         return _("This decision has already been reconsidered once.")
-    entered = [t for t in context.history() if t.to_state == context.case.state]
+    entered = [t for t in history if t.to_state == context.case.state]
     if entered:
         deadline = entered[-1].occurred_at.date() + timedelta(days=context.definition.reconsideration_days)
         if context.today > deadline:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
@@ -59,10 +58,12 @@ def current_version(session: Session, name: str = "default") -> WorkflowVersion:
     return version
 
 
+# Published versions never change, so (id, checksum) identifies a parsed definition for the process's life.
+_parsed: dict[tuple[int, str], WorkflowDefinition] = {}
+
+
 def definition_of(version: WorkflowVersion) -> WorkflowDefinition:
-    return _parse_cached(version.id, version.source_sha256, json.dumps(version.definition))
-
-
-@lru_cache(maxsize=32)
-def _parse_cached(_version_id: int, _checksum: str, raw_json: str) -> WorkflowDefinition:
-    return parse_definition(json.loads(raw_json), GUARDS, EFFECTS)
+    key = (version.id, version.source_sha256)
+    if key not in _parsed:
+        _parsed[key] = parse_definition(version.definition, GUARDS, EFFECTS)
+    return _parsed[key]

@@ -318,3 +318,37 @@ def test_dashboard_shows_the_submission_message_to_the_organisation(app: Flask, 
     page = colleague.get("/applications/").get_data(as_text=True)
     reference = db.session.get(Case, case_id).reference
     assert "Messages" in page and f"Application {reference} was submitted by" in page
+
+
+def test_dashboard_queries_do_not_grow_with_the_number_of_cases(app: Flask, client: FlaskClient, applicant, firm):
+    from sqlalchemy import event
+
+    sign_in(client, applicant)
+    start(client)
+
+    def count_dashboard_queries() -> int:
+        statements: list[str] = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731 (before_cursor_execute's statement)
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/applications/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    one_case = count_dashboard_queries()
+    for _ in range(5):
+        operations.start_application(db.session, firm, applicant)
+    assert count_dashboard_queries() == one_case
+
+
+def test_submit_posted_from_a_stale_page_while_incomplete_is_refused(client: FlaskClient, applicant):
+    sign_in(client, applicant)
+    case_id = start(client)
+    response = post_form(client, f"/applications/{case_id}/submit", {
+        "case_version": "1", "signatory_name": "Alice Tam", "signatory_role": "CCO", "attest": "yes"},
+        form_page=f"/applications/{case_id}/check-answers")
+    assert response.status_code == 422
+    assert "Your application is not finished" in response.get_data(as_text=True)
+    assert db.session.get(Case, case_id).state == "draft"
+    assert db.session.scalar(select(func.count()).select_from(ApplicationRevision)) == 0
