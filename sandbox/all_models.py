@@ -5,11 +5,24 @@ from sandbox.accounts.models import Organisation, User
 from sandbox.applications.models import ApplicationDraft, ApplicationRevision, Document, Notification
 from sandbox.cases.models import Case, CaseTransition, ClockPause, IdempotencyKey, ReferenceCounter
 from sandbox.core.audit import AuditChainHead, AuditEvent
-from sandbox.reviews.models import InformationQuestion, InformationRequest
+from sandbox.decisions.models import Decision
+from sandbox.notifications.models import OutboxEmail
+from sandbox.reviews.models import (
+    CaseAssignment,
+    CaseMessage,
+    CaseNote,
+    EligibilityScore,
+    InformationQuestion,
+    InformationRequest,
+    Recommendation,
+    Recusal,
+    SavedView,
+)
 from sandbox.workflow.models import WorkflowVersion
 
 __all__ = [
-    "ApplicationDraft", "ApplicationRevision", "AuditChainHead", "AuditEvent", "Case", "CaseTransition", "ClockPause",
-    "ConflictDeclaration", "Document", "IdempotencyKey", "InformationQuestion", "InformationRequest", "Notification",
-    "Organisation", "ReferenceCounter", "User", "WorkflowVersion",
+    "ApplicationDraft", "ApplicationRevision", "AuditChainHead", "AuditEvent", "Case", "CaseAssignment",
+    "CaseMessage", "CaseNote", "CaseTransition", "ClockPause", "ConflictDeclaration", "Decision", "Document",
+    "EligibilityScore", "IdempotencyKey", "InformationQuestion", "InformationRequest", "Notification", "Organisation",
+    "OutboxEmail", "Recommendation", "Recusal", "ReferenceCounter", "SavedView", "User", "WorkflowVersion",
 ]

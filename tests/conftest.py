@@ -96,6 +96,8 @@ def empty_all_tables() -> None:
                     db.session.execute(table.update().values({key.parent.name: None}))
         for table in reversed(tables):
             db.session.execute(table.delete())
+    if db.engine.dialect.name != "postgresql":
+        db.session.execute(text("DELETE FROM case_search"))  # FTS5 takes no foreign keys (PostgreSQL cascades)
     db.session.execute(text("UPDATE audit_chain_head SET last_seq = 0, last_hash = :genesis"), {"genesis": "0" * 64})
     db.session.commit()
 

@@ -57,3 +57,23 @@ def sign_in(client: FlaskClient, user: User, password: str = DEFAULT_PASSWORD):
     response = post_form(client, "/sign-in", {"email": user.email, "password": password})
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     return response
+
+
+def pick_up(case, officer) -> None:
+    """The officer takes the sent case on (declaring no conflict), which starts triage; committed."""
+    from sandbox.reviews.assignments import assign
+    from sandbox.reviews.models import AssignmentRole
+
+    assign(db.session, case, officer, AssignmentRole.CASE_OFFICER, officer, expected_version=case.version,
+           declares_no_conflict=True)
+    db.session.commit()
+
+
+def assign_decider(case, decider, lead) -> None:
+    """A lead makes `decider` the case's decision maker, who then declares no conflict; committed."""
+    from sandbox.reviews.assignments import assign, declare_no_conflict
+    from sandbox.reviews.models import AssignmentRole
+
+    assign(db.session, case, decider, AssignmentRole.DECISION_MAKER, lead, expected_version=case.version)
+    declare_no_conflict(db.session, case, decider)
+    db.session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sandbox.cases.models import Case
@@ -70,13 +70,19 @@ class Document(Base):
 
 
 class Notification(Base):
-    """An in-app message to the people of one organisation (or one user) about a case."""
+    """An in-app message about a case: to the people of one organisation, or to one member of staff."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_organisation_id_created_at", "organisation_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_notifications_organisation_id_created_at", "organisation_id", "created_at"),
+        Index("ix_notifications_user_id_created_at", "user_id", "created_at"),
+        CheckConstraint("(organisation_id IS NULL) <> (user_id IS NULL)", name="one_recipient"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     message: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -19,6 +19,7 @@ from sandbox.cases.models import Case
 from sandbox.core.audit import record_event
 from sandbox.core.db import utcnow
 from sandbox.core.errors import Conflict, DomainError
+from sandbox.reviews.search import index_case
 from sandbox.workflow.engine import earlier_result, open_case, perform
 
 SYSTEM_NAME_FIELD = "system_name"
@@ -131,13 +132,22 @@ def submit_application(session: Session, case: Case, actor: User, declaration: d
         raise DomainError(_("Your application is not finished: %(sections)s.",
                             sections=", ".join(section.title for section, _labels in gaps)))
     perform(session, case, "submit", actor, expected_version=expected_version, idempotency_key=idempotency_key)
+    copy_for_queue(case, draft)
     revision = ApplicationRevision(case_id=case.id, number=1, answers=draft.answers, declaration=declaration,
                                    reason="submission", created_by_id=actor.id)
     session.add(revision)
     session.add(Notification(organisation_id=case.organisation_id, case_id=case.id, message=_(
         "Application %(reference)s was submitted by %(name)s.", reference=case.reference, name=actor.full_name)))
+    index_case(session, case, draft.answers)
     session.flush()
     return revision
+
+
+def copy_for_queue(case: Case, draft: ApplicationDraft) -> None:
+    """The answers the review queue shows, filters and sorts on, copied onto the case."""
+    case.system_name = draft.system_name
+    case.sector = draft.answers.get("organisation", {}).get("sector")
+    case.risk_class = draft.answers.get("ai-system", {}).get("ai_act_risk_class")
 
 
 def _revision(session: Session, case: Case, number: int) -> ApplicationRevision:

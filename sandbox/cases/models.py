@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sandbox.accounts.models import Organisation
+from sandbox.accounts.models import Organisation, User
 from sandbox.core.db import Base, UTCDateTime, utcnow
 from sandbox.workflow.models import WorkflowVersion
 
@@ -15,10 +15,26 @@ from sandbox.workflow.models import WorkflowVersion
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
-        Index("ix_cases_state_updated_at", "state", "updated_at"),
         Index("ix_cases_organisation_id_updated_at", "organisation_id", "updated_at"),
+        # The review queue: one index per sort (keyset pagination reads it in order) and per selective filter
+        # in the default (clock) order, so a page costs the same with a thousand cases or a hundred thousand.
+        Index("ix_cases_clock_sort_on_id", "clock_sort_on", "id"),
+        Index("ix_cases_state_clock_sort_on_id", "state", "clock_sort_on", "id"),
+        Index("ix_cases_sector_clock_sort_on_id", "sector", "clock_sort_on", "id"),
+        Index("ix_cases_risk_class_clock_sort_on_id", "risk_class", "clock_sort_on", "id"),
+        Index("ix_cases_case_officer_id_clock_sort_on_id", "case_officer_id", "clock_sort_on", "id"),
+        Index("ix_cases_decision_maker_id_clock_sort_on_id", "decision_maker_id", "clock_sort_on", "id"),
+        Index("ix_cases_submitted_at_id", "submitted_at", "id"),
+        Index("ix_cases_last_activity_at_id", "last_activity_at", "id"),
+        Index("ix_cases_organisation_name_id", "organisation_name", "id"),
+        Index("ix_cases_system_name_id", "system_name", "id"),
+        Index("ix_cases_checklist_outstanding_id", "checklist_outstanding", "id"),
         CheckConstraint("(reference IS NULL) = (submitted_at IS NULL)", name="reference_iff_submitted"),
         CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("checklist_outstanding >= 0 AND checklist_outstanding <= checklist_total",
+                        name="checklist_counts_consistent"),
+        CheckConstraint("clock_state IS NULL OR clock_state IN ('running', 'paused', 'stopped')",
+                        name="clock_state_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,9 +54,30 @@ class Case(Base):
     clock_started_on: Mapped[date | None] = mapped_column(Date)
     clock_stopped_on: Mapped[date | None] = mapped_column(Date)
 
+    # Copies kept for the review queue, so a page of it is one indexed query (refreshed by the workflow engine,
+    # the assignment and checklist operations; see sandbox/reviews/queue_fields.py).
+    is_open: Mapped[bool] = mapped_column(default=False)
+    organisation_name: Mapped[str] = mapped_column(String(200), default="")
+    system_name: Mapped[str | None] = mapped_column(String(200))
+    sector: Mapped[str | None] = mapped_column(String(40))
+    risk_class: Mapped[str | None] = mapped_column(String(40))
+    case_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    decision_maker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    clock_state: Mapped[str | None] = mapped_column(String(10))
+    deadline_on: Mapped[date | None] = mapped_column(Date)  # the decision deadline while the clock runs
+    days_left_when_paused: Mapped[int | None] = mapped_column()
+    # One sortable key for "most urgent first": the deadline of a running clock; paused clocks after every
+    # running one (in order of the days they had left); then cases whose clock stopped or never started.
+    clock_sort_on: Mapped[date] = mapped_column(Date, default=date(9999, 12, 31))
+    checklist_total: Mapped[int] = mapped_column(default=0)
+    checklist_outstanding: Mapped[int] = mapped_column(default=0)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
     organisation: Mapped[Organisation] = relationship()
     workflow_version: Mapped[WorkflowVersion] = relationship()
     pauses: Mapped[list[ClockPause]] = relationship(back_populates="case", order_by="ClockPause.id")
+    case_officer: Mapped[User | None] = relationship(foreign_keys=[case_officer_id])
+    decision_maker: Mapped[User | None] = relationship(foreign_keys=[decision_maker_id])
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy's declarative hook)
 

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Session
 
 from sandbox.accounts.models import User
 from sandbox.applications.models import ApplicationRevision, Notification
-from sandbox.applications.operations import draft_of, revision_count
+from sandbox.applications.operations import copy_for_queue, draft_of, revision_count
 from sandbox.cases.models import Case
 from sandbox.core.db import utcnow
 from sandbox.core.errors import DomainError
 from sandbox.reviews.models import InformationQuestion, InformationRequest, RequestStatus
+from sandbox.reviews.search import index_case
 from sandbox.workflow.engine import perform, regulator_today
 
 MAX_QUESTIONS = 30
@@ -73,9 +74,12 @@ def answer_information_request(session: Session, case: Case, applicant: User, an
     for question in request.questions:
         question.answer = answers[question.id].strip()
     number = revision_count(session, case) + 1
-    revision = ApplicationRevision(case_id=case.id, number=number, answers=draft_of(session, case).answers,
+    draft = draft_of(session, case)
+    copy_for_queue(case, draft)
+    revision = ApplicationRevision(case_id=case.id, number=number, answers=draft.answers,
                                    declaration={}, reason="response to information request",
                                    created_by_id=applicant.id)
+    index_case(session, case, draft.answers)
     session.add(revision)
     request.status, request.answered_at, request.answered_by_id = RequestStatus.ANSWERED.value, utcnow(), applicant.id
     request.revision_number = number

@@ -5,7 +5,21 @@ from __future__ import annotations
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 
-from sandbox.web import access, auth, documents, errors, home, portal, review, security, transactions, workflow
+from sandbox.web import (
+    access,
+    auth,
+    case,
+    dashboard,
+    documents,
+    errors,
+    home,
+    portal,
+    queue,
+    review,
+    security,
+    transactions,
+    workflow,
+)
 from sandbox.web.navigation import navigation_for
 
 
@@ -22,5 +36,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(portal.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(documents.bp)
+    app.register_blueprint(queue.bp)
+    app.register_blueprint(case.bp)
+    app.register_blueprint(dashboard.bp)
     app.jinja_env.globals["navigation_for"] = navigation_for
     app.jinja_env.globals["service_name"] = "Sandbox"

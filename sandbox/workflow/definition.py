@@ -33,6 +33,8 @@ class StateDef:
     label: str
     applicant_label: str
     is_terminal: bool
+    # Decided, though the applicant may still ask for reconsideration: the case leaves the open queue.
+    is_settled: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,11 @@ class WorkflowDefinition:
 
     def transitions_from(self, state: str) -> list[TransitionDef]:
         return [t for t in self.transitions if state in t.sources]
+
+    def is_open(self, state: str) -> bool:
+        """Whether a case in `state` is with the regulator and not yet finished: sent, and neither ended nor settled."""
+        spec = self.states[state]
+        return state != self.initial_state and not spec.is_terminal and not spec.is_settled
 
     def states_returning_to_previous(self) -> frozenset[str]:
         """States left by a `<previous>` transition: entering one remembers where the case came from."""
@@ -127,7 +134,8 @@ def _parse_states(raw: Any, problems: list[str]) -> dict[str, StateDef]:
             problems.append(f"state {name!r} needs a label")
             continue
         states[name] = StateDef(name=name, label=spec["label"], applicant_label=str(spec.get("applicant_label",
-                                spec["label"])), is_terminal=bool(spec.get("terminal", False)))
+                                spec["label"])), is_terminal=bool(spec.get("terminal", False)),
+                                is_settled=bool(spec.get("settled", False)))
     return states
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,10 @@ from sandbox.workflow.rules import EFFECTS, GUARDS, TransitionContext
 from sandbox.workflow.versions import current_version, definition_of
 
 REGULATOR_TIMEZONE = ZoneInfo("Asia/Hong_Kong")
+NO_DEADLINE = date(9999, 12, 31)
+PAUSED_BASE = date(9000, 1, 1)
+
+
 def stale_case_message() -> str:
     return _("This case changed since you opened it. Reload the page to see the latest version, then try again.")
 
@@ -49,7 +53,7 @@ def open_case(session: Session, organisation: Organisation, actor: User) -> Case
     """A new draft for the organisation, pinned to the workflow version in force now."""
     version = current_version(session)
     case = Case(organisation=organisation, workflow_version=version, state=definition_of(version).initial_state,
-                created_by_id=actor.id)
+                created_by_id=actor.id, organisation_name=organisation.name)
     session.add(case)
     session.flush()
     record_event(session, actor_id=actor.id, action="case.opened", object_type="case", object_id=case.id,
@@ -105,7 +109,9 @@ def _apply(context: TransitionContext, idempotency_key: str | None) -> CaseTrans
         EFFECTS[name](context)
     case.return_state = from_state if to_state in context.definition.states_returning_to_previous() else None
     case.state = to_state
-    case.updated_at = utcnow()
+    case.updated_at = case.last_activity_at = utcnow()
+    with context.session.no_autoflush:  # reading the pauses must not write the case twice (one version per move)
+        refresh_queue_columns(case, context.definition, context.today)
     reasons = str(context.payload.get("reasons") or "").strip() or None
     record = CaseTransition(case_id=case.id, action=transition.action, from_state=from_state, to_state=to_state,
                             actor_id=context.actor.id if context.actor else None, reasons=reasons)
@@ -136,6 +142,35 @@ def earlier_result(session: Session, case: Case, action: str, actor: User | None
     if earlier.case_id != case.id or earlier.action != action:
         raise Conflict(_("This request was already used for a different action. Reload the page and try again."))
     return session.get(CaseTransition, earlier.transition_id)
+
+
+def refresh_queue_columns(case: Case, definition: WorkflowDefinition, today: date) -> None:
+    """Keep the case's queue copies of its state and clock true after a move (see Case.clock_sort_on)."""
+    case.is_open = definition.is_open(case.state)
+    clock = case_clock(case, today)
+    case.deadline_on = clock.deadline if clock.is_running else None
+    case.days_left_when_paused = clock.days_left if clock.is_paused else None
+    if clock.is_running:
+        case.clock_state, case.clock_sort_on = "running", clock.deadline or NO_DEADLINE
+    elif clock.is_paused:
+        case.clock_state = "paused"
+        case.clock_sort_on = PAUSED_BASE + timedelta(days=max(clock.days_left or 0, -1000))
+    else:
+        case.clock_state = "stopped" if clock.is_stopped else None
+        case.clock_sort_on = NO_DEADLINE
+
+
+def days_left_on_queue(case_clock_state: str | None, deadline_on: date | None, days_left_when_paused: int | None,
+                       definition: WorkflowDefinition, today: date) -> int | None:
+    """Days left from the queue copies alone (no pause history needed); negative when overdue."""
+    if case_clock_state == "paused":
+        return days_left_when_paused
+    if case_clock_state != "running" or deadline_on is None:
+        return None
+    calendar = CountingCalendar.for_clock(definition.clock)
+    if today <= deadline_on:
+        return calendar.count_between(today, deadline_on)
+    return -calendar.count_between(deadline_on, today)
 
 
 def case_clock(case: Case, today: date | None = None) -> ClockStatus:

@@ -20,10 +20,12 @@ from sqlalchemy.orm import Session
 from sandbox.accounts.models import User
 from sandbox.cases.models import Case, CaseTransition, ClockPause, ReferenceCounter
 from sandbox.core.db import utcnow
+from sandbox.reviews.models import AssignmentRole, CaseAssignment
 from sandbox.workflow.definition import TransitionDef, WorkflowDefinition
 
 MAX_REASONS_LENGTH = 10_000
 ASSESSING_ACTIONS = ("start_triage", "start_assessment", "request_information", "recommend")
+ASSIGNED_ROLES = frozenset(role.value for role in AssignmentRole)
 
 
 @dataclass
@@ -73,6 +75,28 @@ def four_eyes(context: TransitionContext) -> str | None:
         return None
     if any(t.actor_id == context.actor.id for t in context.history(*ASSESSING_ACTIONS)):
         return _("You worked on the assessment of this case, so another decision maker must decide it.")
+    return None
+
+
+def has_case_officer(context: TransitionContext) -> str | None:
+    if context.case.case_officer_id is None:
+        return _("Assign a case officer first.")
+    return None
+
+
+def assigned_to_actor(context: TransitionContext) -> str | None:
+    """Officers and decision makers act only on cases assigned to them, once they have declared no conflict."""
+    actor, case = context.actor, context.case
+    if actor is None or actor.role not in ASSIGNED_ROLES:
+        return None
+    assigned_id = case.case_officer_id if actor.role == AssignmentRole.CASE_OFFICER else case.decision_maker_id
+    if assigned_id != actor.id:
+        return _("Only the %(role)s assigned to this case can do this.", role=actor.role_enum.label.lower())
+    declared = context.session.scalar(select(CaseAssignment.declared_at).where(
+        CaseAssignment.case_id == case.id, CaseAssignment.user_id == actor.id, CaseAssignment.role == actor.role,
+        CaseAssignment.ended_at.is_(None)))
+    if declared is None:
+        return _("Confirm that you have no conflict of interest in this case first.")
     return None
 
 
@@ -144,6 +168,8 @@ def stop_clock(context: TransitionContext) -> None:
 
 
 GUARDS: dict[str, Guard] = {
+    "has_case_officer": has_case_officer,
+    "assigned_to_actor": assigned_to_actor,
     "no_open_information_request": no_open_information_request,
     "reasons_given": reasons_given,
     "four_eyes": four_eyes,

@@ -67,3 +67,9 @@ def definition_of(version: WorkflowVersion) -> WorkflowDefinition:
     if key not in _parsed:
         _parsed[key] = parse_definition(version.definition, GUARDS, EFFECTS)
     return _parsed[key]
+
+
+def definition_for(session: Session, version_id: int, checksum: str) -> WorkflowDefinition:
+    """The parsed definition of a version known by id and checksum, reading the row only on a cache miss."""
+    parsed = _parsed.get((version_id, checksum))
+    return parsed if parsed is not None else definition_of(session.get_one(WorkflowVersion, version_id))

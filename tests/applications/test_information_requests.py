@@ -17,11 +17,11 @@ from sandbox.core.errors import DomainError
 from sandbox.core.permissions import Role
 from sandbox.extensions import db
 from sandbox.reviews.information_requests import send_information_request
-from sandbox.workflow.engine import case_clock, perform, regulator_today
+from sandbox.workflow.engine import case_clock, regulator_today
 from tests.applications.filling import section_answers
 from tests.applications.test_portal import fill_everything, save, start, submit
 from tests.conftest import post_form
-from tests.factories import make_organisation, make_user, sign_in
+from tests.factories import make_organisation, make_user, pick_up, sign_in
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def submitted_and_questioned(client: FlaskClient, people, questions=("What is th
     fill_everything(client, case_id)
     assert submit(client, case_id).status_code == 303
     case = db.session.get(Case, case_id)
-    perform(db.session, case, "start_triage", people["officer"], expected_version=case.version)
+    pick_up(case, people["officer"])
     request = send_information_request(db.session, case, people["officer"], list(questions),
                                        regulator_today() + timedelta(days=14), expected_version=case.version)
     db.session.commit()

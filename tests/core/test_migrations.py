@@ -13,10 +13,16 @@ from sandbox import resource_paths
 from sandbox.extensions import db
 
 
+def ignore_hand_made_tables(name, type_, _parent_names) -> bool:
+    # The full-text index differs by database and is made by the migration itself (0005).
+    return not (type_ == "table" and name is not None and name.startswith("case_search"))
+
+
 def test_models_and_migrations_do_not_drift(app: Flask):
     # The session's database was made by `upgrade head` alone (see conftest).
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                              "include_name": ignore_hand_made_tables})
         differences = compare_metadata(context, db.metadata)
     assert differences == [], f"models and migrations differ: {differences}"
 

@@ -27,9 +27,10 @@ from sandbox.cases.models import Case
 from sandbox.demo import DEMO_PASSWORD
 from sandbox.extensions import db
 from sandbox.reviews.information_requests import send_information_request
-from sandbox.workflow.engine import perform, regulator_today
+from sandbox.workflow.engine import regulator_today
 from tests.applications.filling import section_answers
 from tests.e2e.conftest import BrowserProblems
+from tests.factories import pick_up
 
 pytestmark = pytest.mark.browser
 
@@ -175,7 +176,7 @@ def officer_requests_information(case_id: int) -> str:
     db.session.expire_all()
     case = db.session.get(Case, case_id)
     officer = db.session.scalars(select(User).where(User.email == OFFICER_EMAIL)).one()
-    perform(db.session, case, "start_triage", officer, expected_version=case.version)
+    pick_up(case, officer)
     due_on = regulator_today() + timedelta(days=14)
     send_information_request(db.session, case, officer, QUESTIONS, due_on, expected_version=case.version)
     db.session.commit()

@@ -13,6 +13,7 @@ from sandbox.extensions import db
 from sandbox.workflow.definition import DEFAULT_DEFINITION
 from sandbox.workflow.engine import GuardFailed, InvalidTransition, StaleCase, case_clock, open_case, perform
 from sandbox.workflow.versions import load_file, publish
+from tests.factories import assign_decider, pick_up
 from tests.workflow.conftest import Cast
 from tests.workflow.test_clocks import HK_WORKING
 
@@ -32,9 +33,10 @@ def audit_count() -> int:
 
 def to_decision_pending(case: Case, cast: Cast) -> None:
     act(case, "submit", cast.applicant)
-    act(case, "start_triage", cast.officer)
+    pick_up(case, cast.officer)
     act(case, "start_assessment", cast.officer)
     act(case, "recommend", cast.officer, payload=REASONS)
+    assign_decider(case, cast.decider, cast.lead)
 
 
 def test_submit_issues_sequential_references_and_starts_clock(cast: Cast):
@@ -78,7 +80,7 @@ def test_perform_action_not_available_in_state_is_refused(draft: Case, cast: Cas
 
 def test_information_request_pauses_clock_and_answer_returns_to_previous_state(draft: Case, cast: Cast):
     act(draft, "submit", cast.applicant)
-    act(draft, "start_triage", cast.officer)
+    pick_up(draft, cast.officer)
     act(draft, "start_assessment", cast.officer)
     act(draft, "request_information", cast.officer, today=date(2026, 3, 5))
     assert draft.state == "information_requested" and draft.return_state == "assessment"
@@ -117,6 +119,7 @@ def test_reconsideration_needs_a_different_decision_maker(draft: Case, cast: Cas
     with pytest.raises(GuardFailed, match="another decision maker must reconsider"):
         act(draft, "uphold_decision", cast.decider, payload=REASONS)
     db.session.rollback()
+    assign_decider(draft, cast.decider2, cast.lead)
     act(draft, "uphold_decision", cast.decider2, payload=REASONS)
     assert draft.state == "rejected"
     with pytest.raises(GuardFailed, match="already been reconsidered"):
@@ -155,7 +158,7 @@ def test_publishing_version_2_leaves_version_1_case_on_version_1(draft: Case, ca
     newer = open_case(db.session, cast.firm, cast.applicant)
     assert (draft.workflow_version.number, v2.number, newer.workflow_version.number) == (1, 2, 2)
     act(draft, "submit", cast.applicant)
-    act(draft, "start_triage", cast.officer)
+    pick_up(draft, cast.officer)
     assert draft.workflow_version.number == 1
     from sandbox.workflow.versions import definition_of
 

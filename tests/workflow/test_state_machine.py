@@ -3,7 +3,7 @@ and every move writes exactly one audit event while every refusal changes nothin
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -14,6 +14,7 @@ from sandbox.accounts.models import User
 from sandbox.core.audit import AuditEvent
 from sandbox.core.errors import DomainError
 from sandbox.extensions import db
+from sandbox.reviews.models import CaseAssignment
 from sandbox.workflow.definition import SYSTEM_ROLE
 from sandbox.workflow.engine import open_case, perform
 from sandbox.workflow.versions import current_version, definition_of
@@ -50,6 +51,12 @@ def make_machine(cast: Cast, visited: set[str]):
         @initialize()
         def open_a_case(self) -> None:
             self.case = open_case(db.session, cast.firm, cast.applicant)
+            # The officer and the decision maker are assigned (and declared) from the start, so their moves can
+            # succeed; everyone else's officer and decision moves must be refused.
+            for user, role in ((cast.officer, "case_officer"), (cast.decider, "decision_maker")):
+                db.session.add(CaseAssignment(case_id=self.case.id, user_id=user.id, role=role,
+                                              assigned_by_id=cast.lead.id, declared_at=datetime.now(UTC)))
+            self.case.case_officer_id, self.case.decision_maker_id = cast.officer.id, cast.decider.id
             db.session.commit()
 
         @rule(data=st.data(), give_reasons=st.booleans(), days_later=st.integers(min_value=0, max_value=20))

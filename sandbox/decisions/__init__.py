@@ -1,0 +1,1 @@
+"""Decisions on cases, the letters that carry them, and the case dossier."""

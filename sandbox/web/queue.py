@@ -1,0 +1,199 @@
+"""The regulator's review queue: filter, search, sort, page, save views, export CSV, assign in bulk."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from sandbox.accounts.models import User
+from sandbox.core.errors import DomainError, NotFound
+from sandbox.core.permissions import STAFF_ROLES, Role, roles, staff
+from sandbox.extensions import db
+from sandbox.reviews import queue
+from sandbox.reviews.assignments import bulk_assign
+from sandbox.reviews.models import AssignmentRole, SavedView
+from sandbox.reviews.schemas import RISK_CLASS_LABELS, SECTOR_LABELS, QueueArgsSchema, query_args
+from sandbox.workflow.engine import days_left_on_queue, regulator_today
+from sandbox.workflow.versions import current_version, definition_for, definition_of
+
+bp = Blueprint("queue", __name__, url_prefix="/queue")
+MAX_SAVED_VIEWS = 30
+CSV_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@bp.get("/")
+@staff
+def index() -> ResponseReturnValue:
+    states = _state_labels()
+    try:
+        view = QueueArgsSchema(list(states)).load(request.args.to_dict())
+    except ValidationError as error:
+        return _render(queue.QueueQuery(), None, states, _messages(error)), 400
+    today = regulator_today()
+    page = queue.load_page(db.session, view, current_user, today)
+    return _render(view, page, states, [], today=today)
+
+
+@bp.get("/export.csv")
+@staff
+def export() -> ResponseReturnValue:
+    states = _state_labels()
+    try:
+        view = QueueArgsSchema(list(states)).load(request.args.to_dict())
+    except ValidationError as error:
+        raise DomainError(" ".join(_messages(error))) from None
+    today, user = regulator_today(), current_user._get_current_object()
+    filename = f"sandbox-queue-{today.isoformat()}.csv"
+    return Response(stream_with_context(_csv_lines(view, user, today, states)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+@bp.post("/views")
+@staff
+def save_view() -> ResponseReturnValue:
+    name = request.form.get("name", "").strip()
+    query = request.form.get("query", "").lstrip("?")[:2000]
+    if not name or len(name) > 80:
+        flash(_("Give the view a name of up to 80 characters."), "error")
+        return redirect(url_for("queue.index") + ("?" + query if query else ""), 303)
+    kept = db.session.scalars(select(SavedView).where(SavedView.user_id == current_user.id)).all()
+    if len(kept) >= MAX_SAVED_VIEWS and all(v.name != name for v in kept):
+        raise DomainError(_("You can keep up to %(count)d views. Delete one first.", count=MAX_SAVED_VIEWS))
+    existing = next((v for v in kept if v.name == name), None)
+    if existing is not None:
+        existing.query = query
+    else:
+        db.session.add(SavedView(user_id=current_user.id, name=name, query=query))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise DomainError(_("A view with that name was saved at the same time. Try again.")) from None
+    flash(_("View “%(name)s” saved.", name=name), "success")
+    return redirect(url_for("queue.index") + ("?" + query if query else ""), 303)
+
+
+@bp.post("/views/<int:view_id>/delete")
+@staff
+def delete_view(view_id: int) -> ResponseReturnValue:
+    view = db.session.get(SavedView, view_id)
+    if view is None or view.user_id != current_user.id:
+        raise NotFound(_("Page not found"))
+    db.session.delete(view)
+    flash(_("View “%(name)s” deleted.", name=view.name), "success")
+    return redirect(url_for("queue.index"), 303)
+
+
+@bp.post("/assign")
+@roles(Role.LEAD)
+def assign_selected() -> ResponseReturnValue:
+    back = request.form.get("back", "").lstrip("?")[:2000]
+    target = url_for("queue.index") + ("?" + back if back else "")
+    selected = request.form.getlist("case")
+    assignee_id = request.form.get("assignee", "")
+    role = request.form.get("role", AssignmentRole.CASE_OFFICER.value)
+    if not selected or not assignee_id.isdigit() or role not in {r.value for r in AssignmentRole}:
+        flash(_("Select at least one case and the person to assign."), "error")
+        return redirect(target, 303)
+    assignee = db.session.get(User, int(assignee_id))
+    if assignee is None or not assignee.is_staff:
+        raise DomainError(_("Choose the person to assign from the list."))
+    report = bulk_assign(db.session, _parse_selection(selected), assignee, AssignmentRole(role), current_user)
+    if report.assigned:
+        flash(_("%(name)s assigned to %(count)d cases: %(refs)s.", name=assignee.full_name,
+                count=len(report.assigned), refs=", ".join(report.assigned)), "success")
+    for reference, reason in report.refused:
+        flash(_("%(reference)s not assigned: %(reason)s", reference=reference, reason=reason), "error")
+    return redirect(target, 303)
+
+
+def _parse_selection(values: list[str]) -> list[tuple[int, int]]:
+    """Checkbox values are "case id:version seen", so a case that changed since is refused, not overwritten."""
+    pairs = []
+    for value in values[:500]:
+        case_id, _sep, version = value.partition(":")
+        if not (case_id.isdigit() and version.isdigit()):
+            raise DomainError(_("The selection was not understood. Reload the queue and try again."))
+        pairs.append((int(case_id), int(version)))
+    return pairs
+
+
+def _state_labels() -> dict[str, str]:
+    definition = definition_of(current_version(db.session))
+    return {name: state.label for name, state in definition.states.items()
+            if name not in (definition.initial_state, "discarded")}
+
+
+def _messages(error: ValidationError) -> list[str]:
+    messages: Any = error.normalized_messages()
+    found = []
+    for field, value in messages.items():
+        items = value if isinstance(value, list) else [str(value)]
+        found.extend(_("Unknown filter “%(name)s”.", name=field) if item == "Unknown field." else str(item)
+                     for item in items)
+    return found
+
+
+def _render(view: queue.QueueQuery, page: queue.QueuePage | None, states: dict[str, str], errors: list[str],
+            today: date | None = None) -> str:
+    staff_members = db.session.scalars(select(User).where(User.role.in_([r.value for r in STAFF_ROLES]),
+                                                          User.is_active.is_(True)).order_by(User.full_name)).all()
+    saved = db.session.scalars(select(SavedView).where(SavedView.user_id == current_user.id)
+                               .order_by(SavedView.name)).all()
+    rows = [_display(row, today) for row in page.rows] if page and today else []
+    return render_template("review/queue.html", view=view, page=page, rows=rows, errors=errors, states=states,
+                           sectors=SECTOR_LABELS, risk_classes=RISK_CLASS_LABELS, saved_views=saved,
+                           officers=[u for u in staff_members if u.role == Role.CASE_OFFICER.value],
+                           deciders=[u for u in staff_members if u.role == Role.DECISION_MAKER.value],
+                           args=lambda **changes: query_args(view, **changes), sorts=queue.SORTS,
+                           is_lead=current_user.role == Role.LEAD.value)
+
+
+def _display(row: queue.QueueRow, today: date) -> dict[str, Any]:
+    definition = definition_for(db.session, row.workflow_version_id, row.workflow_checksum)
+    state = definition.states.get(row.state)
+    return {"row": row, "state_label": state.label if state else row.state,
+            "days_left": days_left_on_queue(row.clock_state, row.deadline_on, row.days_left_when_paused, definition,
+                                            today)}
+
+
+CSV_HEADINGS = ("Reference", "Applicant", "AI system", "Sector", "Risk class", "Status", "Case officer",
+                "Decision maker", "Checklist items rated", "Checklist items", "Clock", "Deadline", "Days left",
+                "Last activity (UTC)", "Submitted (UTC)")
+
+
+def _csv_lines(view: queue.QueueQuery, user: User, today: date, states: dict[str, str]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADINGS)
+    for number, row in enumerate(queue.iter_export(db.session, view, user, today)):
+        shown = _display(row, today)
+        writer.writerow([_cell(v) for v in (
+            row.reference, row.organisation_name, row.system_name, SECTOR_LABELS.get(row.sector or "", row.sector),
+            RISK_CLASS_LABELS.get(row.risk_class or "", row.risk_class), states.get(row.state, row.state),
+            row.case_officer_name, row.decision_maker_name, row.checklist_total - row.checklist_outstanding,
+            row.checklist_total, row.clock_state or "", row.deadline_on.isoformat() if row.deadline_on else "",
+            "" if shown["days_left"] is None else shown["days_left"],
+            row.last_activity_at.strftime("%Y-%m-%d %H:%M"), row.submitted_at.strftime("%Y-%m-%d %H:%M"))])
+        if number % 200 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _cell(value: object) -> object:
+    """Text a spreadsheet would run as a formula is written as text (OWASP CSV injection advice)."""
+    if isinstance(value, str) and value.startswith(CSV_DANGEROUS_PREFIXES):
+        return "'" + value
+    return "" if value is None else value
