@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+from datetime import datetime
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from sandbox.core.audit import verify_chain
@@ -15,6 +18,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(audit_group)
     app.cli.add_command(workflow_group)
+    app.cli.add_command(mail_group)
+    app.cli.add_command(timers_group)
+    app.cli.add_command(jobs_group)
 
 
 @click.command("seed-demo")
@@ -79,3 +85,64 @@ def workflow_publish_command(path: str | None) -> None:
     version = publish(db.session, _load_definition_or_exit(path))
     db.session.commit()
     click.echo(f"{version.name} workflow: version {version.number} is in force for new cases")
+
+
+@click.group("mail", cls=AppGroup)
+def mail_group() -> None:
+    """Outgoing e-mail."""
+
+
+@mail_group.command("deliver")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="Most e-mails to try.")
+def mail_deliver_command(limit: int) -> None:
+    """Send the queued e-mail that is due, oldest first (run it from cron every minute or so).
+
+    Each e-mail is committed as soon as it is sent: see sandbox.notifications.delivery.deliver_pending.
+    """
+    from sandbox.notifications.delivery import deliver_pending, mail_backend_from_config
+
+    report = deliver_pending(db.session, mail_backend_from_config(current_app.config), limit=limit)
+    click.echo(f"mail: {report.summary()}")
+
+
+@click.group("timers", cls=AppGroup)
+def timers_group() -> None:
+    """Deadlines that move cases without anyone acting."""
+
+
+@timers_group.command("run")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The date to act as of (YYYY-MM-DD); default: today in Hong Kong.")
+def timers_run_command(today: datetime | None) -> None:
+    """Send information-request reminders and lapse unanswered requests (run it daily); exit 1 if any case failed."""
+    from sandbox.reviews.timers import run_timers
+    from sandbox.workflow.engine import regulator_today
+
+    report = run_timers(db.session, today=today.date() if today else regulator_today())
+    db.session.commit()
+    click.echo(f"timers: {report.summary()}")
+    if report.failures:
+        click.echo("timers: see the log for the cases that failed; the others were saved", err=True)
+        raise SystemExit(1)
+
+
+@click.group("jobs", cls=AppGroup)
+def jobs_group() -> None:
+    """Background jobs (SANDBOX_JOBS=rq)."""
+
+
+@jobs_group.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty instead of waiting for jobs.")
+def jobs_worker_command(burst: bool) -> None:
+    """Run an RQ worker on the "sandbox" queue, each job in the app's context."""
+    from sandbox.jobs import run_worker
+
+    if importlib.util.find_spec("rq") is None:
+        click.echo("jobs worker: the rq package is not installed (pip install rq).", err=True)
+        raise SystemExit(1)
+    if not current_app.config.get("REDIS_URL"):
+        click.echo("jobs worker: REDIS_URL is not set; the RQ queue lives in Redis.", err=True)
+        raise SystemExit(1)
+    if current_app.config.get("SANDBOX_JOBS") != "rq":
+        click.echo("jobs worker: note that SANDBOX_JOBS is not rq, so the web app runs its jobs itself.", err=True)
+    run_worker(current_app._get_current_object(), burst=burst)  # type: ignore[attr-defined] (the real app)

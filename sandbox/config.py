@@ -8,9 +8,14 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 ENVIRONMENTS = ("development", "test", "production")
+MAIL_BACKENDS = ("console", "file", "smtp")
+JOB_RUNNERS = ("inprocess", "rq")
+DEFAULT_MAIL_FROM = "no-reply@sandbox.invalid"
 
 
 class ConfigError(RuntimeError):
@@ -26,6 +31,11 @@ class Settings:
     max_upload_mb: int
     regulator_name: str
     storage_path: str
+    mail_backend: str
+    mail_from: str
+    mail_file_path: str
+    smtp_url: str | None
+    jobs: str
 
     def flask_config(self) -> dict[str, object]:
         is_production = self.environment == "production"
@@ -42,6 +52,11 @@ class Settings:
             "SANDBOX_MAX_UPLOAD_MB": self.max_upload_mb,
             "SANDBOX_STORAGE_PATH": self.storage_path,
             "SANDBOX_REGULATOR_NAME": self.regulator_name,
+            "SANDBOX_MAIL_BACKEND": self.mail_backend,
+            "SANDBOX_MAIL_FROM": self.mail_from,
+            "SANDBOX_MAIL_FILE_PATH": self.mail_file_path,
+            "SANDBOX_SMTP_URL": self.smtp_url,
+            "SANDBOX_JOBS": self.jobs,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": is_production,
@@ -78,16 +93,59 @@ def load_settings(instance_path: str, overrides: dict[str, object] | None = None
     database_url = normalise_database_url(
         env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path, 'sandbox.db')}"
     )
+    redis_url = env.get("REDIS_URL") or None
+    mail_backend = _choice(env, "SANDBOX_MAIL_BACKEND", MAIL_BACKENDS)
+    smtp_url = env.get("SANDBOX_SMTP_URL") or None
+    if mail_backend == "smtp" and smtp_url is None:
+        raise ConfigError("SANDBOX_SMTP_URL must be set when SANDBOX_MAIL_BACKEND is smtp "
+                          "(smtp://user:password@host:587 or smtps://user:password@host:465).")
+    if smtp_url is not None:
+        parse_smtp_url(smtp_url)  # refuse a malformed URL at start-up, not at the first e-mail
+    jobs = _choice(env, "SANDBOX_JOBS", JOB_RUNNERS)
+    if jobs == "rq" and redis_url is None:
+        raise ConfigError("SANDBOX_JOBS=rq needs REDIS_URL (the Redis the RQ queue lives in).")
     return Settings(
         environment=environment,
         database_url=database_url,
         secret_key=_secret_key(env, environment, instance_path),
-        redis_url=env.get("REDIS_URL") or None,
+        redis_url=redis_url,
         max_upload_mb=_positive_int(env, "SANDBOX_MAX_UPLOAD_MB", 25),
         regulator_name=env.get("SANDBOX_REGULATOR_NAME", "Sandbox Regulatory Authority"),
         # Uploaded evidence files; created on first use, not here (see sandbox.applications.documents).
         storage_path=env.get("SANDBOX_STORAGE_PATH") or str(Path(instance_path, "documents")),
+        mail_backend=mail_backend,
+        mail_from=_mail_from(env),
+        # The file backend's folder; created on first e-mail, not here.
+        mail_file_path=env.get("SANDBOX_MAIL_FILE_PATH") or str(Path(instance_path, "outbox")),
+        smtp_url=smtp_url,
+        jobs=jobs,
     )
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where the smtp mail backend connects: implicit TLS for smtps://, STARTTLS (required) for smtp://."""
+
+    host: str
+    port: int
+    implicit_tls: bool
+    username: str | None
+    password: str | None
+
+
+def parse_smtp_url(url: str) -> SmtpServer:
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ConfigError("SANDBOX_SMTP_URL must look like smtp://user:password@host:587 (STARTTLS) "
+                          "or smtps://user:password@host:465 (TLS).")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigError("SANDBOX_SMTP_URL has a port that is not a number.") from None
+    implicit_tls = parts.scheme == "smtps"
+    return SmtpServer(host=parts.hostname, port=port or (465 if implicit_tls else 587), implicit_tls=implicit_tls,
+                      username=unquote(parts.username) if parts.username else None,
+                      password=unquote(parts.password) if parts.password is not None else None)
 
 
 def _secret_key(env: dict[str, str], environment: str, instance_path: str) -> str:
@@ -102,6 +160,21 @@ def _secret_key(env: dict[str, str], environment: str, instance_path: str) -> st
         key_file.write_text(secrets.token_urlsafe(48))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def _choice(env: dict[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name) or choices[0]
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
+def _mail_from(env: dict[str, str]) -> str:
+    value = env.get("SANDBOX_MAIL_FROM") or DEFAULT_MAIL_FROM
+    _name, address = parseaddr(value)
+    if "@" not in address:
+        raise ConfigError(f"SANDBOX_MAIL_FROM must be an e-mail address (optionally 'Name <address>'), not {value!r}.")
+    return value
 
 
 def _positive_int(env: dict[str, str], name: str, default: int) -> int:

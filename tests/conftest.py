@@ -102,6 +102,12 @@ def empty_all_tables() -> None:
     db.session.commit()
 
 
+def forget_current_workflow_version() -> None:
+    from sandbox.workflow import versions
+
+    versions._current.clear()  # the emptied database publishes its default again, perhaps under another id
+
+
 @pytest.fixture(autouse=True)
 def _isolated(app: Flask) -> Iterator[None]:
     with app.app_context():
@@ -109,6 +115,7 @@ def _isolated(app: Flask) -> Iterator[None]:
         yield
         db.session.rollback()
         empty_all_tables()
+        forget_current_workflow_version()
         db.session.remove()
 
 

@@ -188,10 +188,10 @@ def workload(session: Session, role: Role, today: object) -> list[Workload]:
     """Open and overdue cases per active member of staff holding `role` (officers or decision makers)."""
     column = Case.case_officer_id if role is Role.CASE_OFFICER else Case.decision_maker_id
     counts = dict(session.execute(select(column, func.count()).where(Case.is_open.is_(True))
-                                  .group_by(column)).tuples().all())
+                                  .group_by(column)).all())
     overdue = dict(session.execute(select(column, func.count()).where(
         Case.is_open.is_(True), Case.clock_state == "running", Case.deadline_on < today).group_by(column))
-        .tuples().all())
+        .all())
     people = session.scalars(select(User).where(User.role == role.value, User.is_active.is_(True))
                              .order_by(User.full_name)).all()
     return [Workload(person, counts.get(person.id, 0), overdue.get(person.id, 0)) for person in people]

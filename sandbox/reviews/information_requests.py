@@ -9,11 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox.accounts.models import User
-from sandbox.applications.models import ApplicationRevision, Notification
+from sandbox.applications.models import ApplicationRevision
 from sandbox.applications.operations import copy_for_queue, draft_of, revision_count
 from sandbox.cases.models import Case
 from sandbox.core.db import utcnow
 from sandbox.core.errors import DomainError
+from sandbox.notifications.outbox import notify_organisation, notify_staff
 from sandbox.reviews.models import InformationQuestion, InformationRequest, RequestStatus
 from sandbox.reviews.search import index_case
 from sandbox.workflow.engine import perform, regulator_today
@@ -50,10 +51,10 @@ def send_information_request(session: Session, case: Case, officer: User, questi
                                  questions=[InformationQuestion(position=i, text=q)
                                             for i, q in enumerate(questions, start=1)])
     session.add(request)
-    session.add(Notification(organisation_id=case.organisation_id, case_id=case.id, message=_(
+    notify_organisation(session, case, _(
         "The regulator has asked for more information about %(reference)s. Please answer by %(date)s.",
-        reference=case.reference, date=due_on.strftime("%-d %B %Y"))))
-    session.flush()
+        reference=case.reference, date=due_on.strftime("%-d %B %Y")),
+        subject=_("More information needed for %(reference)s", reference=case.reference))
     return request
 
 
@@ -83,5 +84,9 @@ def answer_information_request(session: Session, case: Case, applicant: User, an
     session.add(revision)
     request.status, request.answered_at, request.answered_by_id = RequestStatus.ANSWERED.value, utcnow(), applicant.id
     request.revision_number = number
-    session.flush()
+    case.last_activity_at = utcnow()
+    notify_staff(session, case, [case.case_officer], _(
+        "%(organisation)s answered the request for information about %(reference)s.",
+        organisation=case.organisation_name, reference=case.reference),
+        subject=_("Answer received for %(reference)s", reference=case.reference))
     return revision

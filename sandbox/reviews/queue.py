@@ -107,15 +107,15 @@ class QueuePage:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def visible_cases(user: User) -> ColumnElement[bool]:
-    """Sent cases of organisations the user has no declared conflict with."""
-    conflicted = exists().where(ConflictDeclaration.user_id == user.id,
+def visible_cases(viewer_id: int) -> ColumnElement[bool]:
+    """Sent cases of organisations the viewer has no declared conflict with."""
+    conflicted = exists().where(ConflictDeclaration.user_id == viewer_id,
                                 ConflictDeclaration.organisation_id == Case.organisation_id)
     return and_(Case.reference.is_not(None), ~conflicted)
 
 
-def filter_conditions(query: QueueQuery, user: User, dialect: str, today: date) -> list[ColumnElement[bool]]:
-    conditions = [visible_cases(user)]
+def filter_conditions(query: QueueQuery, viewer_id: int, dialect: str, today: date) -> list[ColumnElement[bool]]:
+    conditions = [visible_cases(viewer_id)]
     if query.state == "open":
         conditions.append(Case.is_open.is_(True))
     elif query.state != "all":
@@ -125,7 +125,7 @@ def filter_conditions(query: QueueQuery, user: User, dialect: str, today: date) 
     if query.risk_class:
         conditions.append(Case.risk_class == query.risk_class)
     if query.assignee == "mine":
-        conditions.append(or_(Case.case_officer_id == user.id, Case.decision_maker_id == user.id))
+        conditions.append(or_(Case.case_officer_id == viewer_id, Case.decision_maker_id == viewer_id))
     elif query.assignee == "unassigned":
         conditions.append(Case.case_officer_id.is_(None))
     elif query.assignee:
@@ -162,10 +162,10 @@ def _row_query() -> Select[Any]:
             .outerjoin(decider, decider.id == Case.decision_maker_id))
 
 
-def load_page(session: Session, query: QueueQuery, user: User, today: date) -> QueuePage:
+def load_page(session: Session, query: QueueQuery, viewer_id: int, today: date) -> QueuePage:
     """One page of the queue (three statements: rows, capped count, and nothing else)."""
     dialect = session.get_bind().dialect.name
-    conditions = filter_conditions(query, user, dialect, today)
+    conditions = filter_conditions(query, viewer_id, dialect, today)
     spec = SORTS[query.sort]
     descending = query.is_descending
     backwards = query.before is not None and query.after is None
@@ -189,12 +189,12 @@ def load_page(session: Session, query: QueueQuery, user: User, today: date) -> Q
                      previous_cursor=rows[0].cursor if rows and not at_start else None)
 
 
-def iter_export(session: Session, query: QueueQuery, user: User, today: date) -> Iterator[QueueRow]:
+def iter_export(session: Session, query: QueueQuery, viewer_id: int, today: date) -> Iterator[QueueRow]:
     """Every row of the view (no paging), in its order, streamed."""
     dialect = session.get_bind().dialect.name
     spec = SORTS[query.sort]
     order = [c.desc() if query.is_descending else c.asc() for c in spec.columns]
-    statement = (_row_query().where(*filter_conditions(query, user, dialect, today)).order_by(*order)
+    statement = (_row_query().where(*filter_conditions(query, viewer_id, dialect, today)).order_by(*order)
                  .limit(EXPORT_LIMIT).execution_options(yield_per=500))
     for values in session.execute(statement):
         yield _queue_row(values, spec)

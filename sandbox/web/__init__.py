@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 
+from sandbox.jobs import deliver_mail_after_request
 from sandbox.web import (
     access,
     auth,
@@ -26,6 +27,7 @@ from sandbox.web.navigation import navigation_for
 def init_app(app: Flask) -> None:
     WTFormsHelpers(app)
     transactions.init_app(app)
+    deliver_mail_after_request(app)  # e-mail queued by a committed request goes out after it, off the request
     security.init_app(app)
     access.init_app(app)
     errors.init_app(app)

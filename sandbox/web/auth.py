@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from sqlalchemy.orm import joinedload
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
@@ -42,7 +43,8 @@ def load_user(user_id: str) -> User | None:
     raw_id, _sep, token = user_id.partition(":")
     if not raw_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(raw_id))
+    # Every page's header names the user's organisation: load it with the user, in one statement.
+    user = db.session.get(User, int(raw_id), options=[joinedload(User.organisation)])
     if user is None or not user.is_active or user.session_token != token:
         return None  # deactivated, or the password changed since this session began
     return user

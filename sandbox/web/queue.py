@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import tempfile
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -25,7 +25,7 @@ from sandbox.reviews.assignments import bulk_assign
 from sandbox.reviews.models import AssignmentRole, SavedView
 from sandbox.reviews.schemas import RISK_CLASS_LABELS, SECTOR_LABELS, QueueArgsSchema, query_args
 from sandbox.workflow.engine import days_left_on_queue, regulator_today
-from sandbox.workflow.versions import current_version, definition_for, definition_of
+from sandbox.workflow.versions import current_definition, definition_for
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 MAX_SAVED_VIEWS = 30
@@ -41,7 +41,7 @@ def index() -> ResponseReturnValue:
     except ValidationError as error:
         return _render(queue.QueueQuery(), None, states, _messages(error)), 400
     today = regulator_today()
-    page = queue.load_page(db.session, view, current_user, today)
+    page = queue.load_page(db.session, view, current_user.id, today)
     return _render(view, page, states, [], today=today)
 
 
@@ -53,10 +53,17 @@ def export() -> ResponseReturnValue:
         view = QueueArgsSchema(list(states)).load(request.args.to_dict())
     except ValidationError as error:
         raise DomainError(" ".join(_messages(error))) from None
-    today, user = regulator_today(), current_user._get_current_object()
-    filename = f"sandbox-queue-{today.isoformat()}.csv"
-    return Response(stream_with_context(_csv_lines(view, user, today, states)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+    today = regulator_today()
+    # Written out inside the request's transaction (spooled to disk when large), then sent: a long download
+    # never holds a database transaction open (on SQLite that would block every writer).
+    spool = tempfile.SpooledTemporaryFile(max_size=2 * 1024 * 1024, mode="w+b")  # noqa: SIM115 (send_file closes it)
+    text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+    _write_csv(text, view, current_user.id, today, states)
+    text.flush()
+    text.detach()
+    spool.seek(0)
+    return send_file(spool, mimetype="text/csv", as_attachment=True,
+                     download_name=f"sandbox-queue-{today.isoformat()}.csv", max_age=0)
 
 
 @bp.post("/views")
@@ -129,7 +136,7 @@ def _parse_selection(values: list[str]) -> list[tuple[int, int]]:
 
 
 def _state_labels() -> dict[str, str]:
-    definition = definition_of(current_version(db.session))
+    definition = current_definition(db.session)
     return {name: state.label for name, state in definition.states.items()
             if name not in (definition.initial_state, "discarded")}
 
@@ -172,24 +179,19 @@ CSV_HEADINGS = ("Reference", "Applicant", "AI system", "Sector", "Risk class", "
                 "Last activity (UTC)", "Submitted (UTC)")
 
 
-def _csv_lines(view: queue.QueueQuery, user: User, today: date, states: dict[str, str]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+def _write_csv(out: io.TextIOBase, view: queue.QueueQuery, viewer_id: int, today: date,
+               states: dict[str, str]) -> None:
+    writer = csv.writer(out)
     writer.writerow(CSV_HEADINGS)
-    for number, row in enumerate(queue.iter_export(db.session, view, user, today)):
-        shown = _display(row, today)
+    for row in queue.iter_export(db.session, view, viewer_id, today):
+        days_left = _display(row, today)["days_left"]
         writer.writerow([_cell(v) for v in (
             row.reference, row.organisation_name, row.system_name, SECTOR_LABELS.get(row.sector or "", row.sector),
             RISK_CLASS_LABELS.get(row.risk_class or "", row.risk_class), states.get(row.state, row.state),
             row.case_officer_name, row.decision_maker_name, row.checklist_total - row.checklist_outstanding,
             row.checklist_total, row.clock_state or "", row.deadline_on.isoformat() if row.deadline_on else "",
-            "" if shown["days_left"] is None else shown["days_left"],
+            "" if days_left is None else days_left,
             row.last_activity_at.strftime("%Y-%m-%d %H:%M"), row.submitted_at.strftime("%Y-%m-%d %H:%M"))])
-        if number % 200 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
 
 
 def _cell(value: object) -> object:

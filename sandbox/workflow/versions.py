@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 
 from sqlalchemy import select
@@ -73,3 +74,20 @@ def definition_for(session: Session, version_id: int, checksum: str) -> Workflow
     """The parsed definition of a version known by id and checksum, reading the row only on a cache miss."""
     parsed = _parsed.get((version_id, checksum))
     return parsed if parsed is not None else definition_of(session.get_one(WorkflowVersion, version_id))
+
+
+_current: dict[str, tuple[float, int, str]] = {}
+CURRENT_VERSION_MAX_AGE_S = 30.0
+
+
+def current_definition(session: Session, name: str = "default") -> WorkflowDefinition:
+    """The definition new cases start under, for labels on busy pages: the version in force is looked up at
+    most every CURRENT_VERSION_MAX_AGE_S seconds per process (publishing is rare; labels may lag that long)."""
+    remembered = _current.get(name)
+    if remembered is not None and time.monotonic() - remembered[0] < CURRENT_VERSION_MAX_AGE_S:
+        parsed = _parsed.get((remembered[1], remembered[2]))
+        if parsed is not None:
+            return parsed
+    version = current_version(session, name)
+    _current[name] = (time.monotonic(), version.id, version.source_sha256)
+    return definition_of(version)
