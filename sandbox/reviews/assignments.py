@@ -190,7 +190,8 @@ def workload(session: Session, role: Role, today: object) -> list[Workload]:
     counts = dict(session.execute(select(column, func.count()).where(Case.is_open.is_(True))
                                   .group_by(column)).all())
     overdue = dict(session.execute(select(column, func.count()).where(
-        Case.is_open.is_(True), Case.clock_state == "running", Case.deadline_on < today).group_by(column))
+        # Only running clocks have a real date as their sort key, so this reads the clock index's range.
+        Case.clock_sort_on < today, Case.clock_state == "running", Case.is_open.is_(True)).group_by(column))
         .all())
     people = session.scalars(select(User).where(User.role == role.value, User.is_active.is_(True))
                              .order_by(User.full_name)).all()

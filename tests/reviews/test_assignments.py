@@ -80,7 +80,8 @@ def test_reassigning_ends_the_earlier_assignment_and_only_the_new_officer_may_ac
     declare_no_conflict(db.session, case, team["officer2"])
     db.session.commit()
     rows = db.session.scalars(select(CaseAssignment).order_by(CaseAssignment.id)).all()
-    assert [(r.user_id, r.end_reason) for r in rows] == [(team["officer"].id, "reassigned"), (team["officer2"].id, None)]
+    assert [(r.user_id, r.end_reason) for r in rows] == [(team["officer"].id, "reassigned"),
+                                                         (team["officer2"].id, None)]
     with pytest.raises(GuardFailed, match="Only the case officer assigned"):
         perform(db.session, case, "start_assessment", team["officer"], expected_version=case.version)
     db.session.rollback()
@@ -160,7 +161,8 @@ def test_workload_counts_open_and_overdue_cases_per_officer(team):
     today = regulator_today()
     loads = {w.user.id: (w.open_cases, w.overdue_cases) for w in workload(db.session, Role.CASE_OFFICER, today)}
     assert loads == {team["officer"].id: (1, 0), team["officer2"].id: (0, 0)}
-    db.session.get(Case, case.id).deadline_on = today.replace(year=today.year - 1)
+    late = db.session.get(Case, case.id)
+    late.deadline_on = late.clock_sort_on = today.replace(year=today.year - 1)
     db.session.commit()
     loads = {w.user.id: (w.open_cases, w.overdue_cases) for w in workload(db.session, Role.CASE_OFFICER, today)}
     assert loads[team["officer"].id] == (1, 1)
