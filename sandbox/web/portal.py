@@ -10,6 +10,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -22,7 +23,8 @@ from sandbox.cases.models import Case, CaseTransition
 from sandbox.core.errors import DomainError, NotFound
 from sandbox.core.permissions import Role, roles
 from sandbox.extensions import db
-from sandbox.reviews import information_requests
+from sandbox.reviews import assessment, information_requests
+from sandbox.reviews.schemas_case import MessageSchema
 from sandbox.workflow.engine import case_clock, perform
 from sandbox.workflow.versions import definition_of
 
@@ -109,11 +111,35 @@ def information_request(case_id: int) -> ResponseReturnValue:
                            error=None, progress=_sections_progress(case), idempotency_key=secrets.token_urlsafe(16))
 
 
+@bp.post("/<int:case_id>/messages")
+@applicant_only
+def send_message(case_id: int) -> ResponseReturnValue:
+    """The applicant's side of the message thread with the regulator."""
+    case = case_for_applicant(db.session, current_user, case_id)
+    try:
+        body = MessageSchema().load({k: v for k, v in request.form.items() if k != "csrf_token"})["body"]
+        assessment.post_message(db.session, case, current_user, body)
+    except ValidationError as error:
+        return _message_refused(case, " ".join(str(m) for ms in error.normalized_messages().values() for m in ms))
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise
+        return _message_refused(case, error.message)
+    flash(_("Your message has been sent to the regulator."), "success")
+    return redirect(url_for("portal.task_list", case_id=case.id, _anchor="messages"), 303)
+
+
+def _message_refused(case: Case, message: str) -> tuple[str, int]:
+    db.session.rollback()
+    return _render_status(case, operations.draft_of(db.session, case), message_error=message,
+                          message_body=request.form.get("body", "")), 422
+
+
 def _sections_progress(case: Case) -> list[operations.SectionProgress]:
     return operations.progress(operations.draft_of(db.session, case))
 
 
-def _render_status(case: Case, draft: ApplicationDraft) -> str:
+def _render_status(case: Case, draft: ApplicationDraft, **message_form: str) -> str:
     definition = definition_of(case.workflow_version)
     history = db.session.scalars(select(CaseTransition).where(CaseTransition.case_id == case.id)
                                  .order_by(CaseTransition.id)).all()
@@ -124,7 +150,9 @@ def _render_status(case: Case, draft: ApplicationDraft) -> str:
                            state=definition.states[case.state],
                            info_request=information_requests.open_request(db.session, case),
                            answered_requests=information_requests.answered_requests(db.session, case),
-                           can_withdraw=definition.transition_for(case.state, "withdraw") is not None)
+                           can_withdraw=definition.transition_for(case.state, "withdraw") is not None,
+                           thread=assessment.thread_for_applicant(db.session, case),
+                           can_message=not definition.states[case.state].is_terminal, **message_form)
 
 
 def _organisation_user_ids(case: Case) -> set[int]:
