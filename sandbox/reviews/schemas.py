@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
 from sandbox.applications.sections import SECTION_BY_KEY
 from sandbox.reviews.queue import SORTS, QueueQuery
@@ -52,6 +52,11 @@ class QueueArgsSchema(Schema):
     def __init__(self, states: list[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.states = states
+
+    @pre_load
+    def drop_empty(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        """A filter form sends every field; an empty one means "any", as if it were left out."""
+        return {key: value for key, value in data.items() if value not in ("", None)}
 
     @validates_schema
     def check(self, data: dict[str, Any], **_kwargs: Any) -> None:

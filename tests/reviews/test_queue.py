@@ -258,3 +258,9 @@ def test_bulk_assign_is_for_leads_only(client: FlaskClient, world):
     assert response.status_code == 403
     db.session.expire_all()
     assert db.session.get(Case, later.id).case_officer_id is None
+
+
+def test_queue_filter_form_with_empty_fields_means_any(client: FlaskClient, world):
+    sign_in(client, world["officer"])
+    query = "?q=&state=assessment&assignee=&sector=&risk=&submitted_from=&submitted_to="
+    assert references(client, query) == [world["ref"]["overdue"], world["ref"]["later"]]
