@@ -17,7 +17,7 @@ from sandbox.core.errors import DomainError
 from sandbox.notifications.outbox import notify_organisation, notify_staff
 from sandbox.reviews.models import InformationQuestion, InformationRequest, RequestStatus
 from sandbox.reviews.search import index_case
-from sandbox.workflow.engine import perform, regulator_today
+from sandbox.workflow.engine import earlier_result, perform, regulator_today
 
 MAX_QUESTIONS = 30
 MAX_QUESTION_LENGTH = 4000
@@ -37,6 +37,10 @@ def answered_requests(session: Session, case: Case) -> list[InformationRequest]:
 
 def send_information_request(session: Session, case: Case, officer: User, questions: list[str], due_on: date, *,
                              expected_version: int, idempotency_key: str | None = None) -> InformationRequest:
+    if idempotency_key and earlier_result(session, case, "request_information", officer, idempotency_key):
+        earlier = session.scalars(select(InformationRequest).where(InformationRequest.case_id == case.id)
+                                  .order_by(InformationRequest.id.desc()).limit(1)).one()
+        return earlier  # a retried send: the request went the first time, nothing is sent again
     questions = [q.strip() for q in questions if q and q.strip()]
     if not questions:
         raise DomainError(_("Add at least one question."))

@@ -140,3 +140,27 @@ def test_staff_revisions_page_hides_drafts_and_conflicted_cases(app: Flask, clie
     declare_conflict(db.session, people["officer"], people["applicant"].organisation_id, "Former employer")
     db.session.commit()
     assert officer.get(f"/cases/{draft_id}/revisions").status_code == 404
+
+
+def test_retried_information_request_with_the_same_key_sends_nothing_twice(app: Flask, people):
+    from sandbox.applications.models import Notification
+    from sandbox.reviews.models import InformationRequest
+
+    client = app.test_client()
+    sign_in(client, people["applicant"])
+    case_id = start(client)
+    fill_everything(client, case_id)
+    assert submit(client, case_id).status_code == 303
+    case = db.session.get(Case, case_id)
+    pick_up(case, people["officer"])
+    due = regulator_today() + timedelta(days=14)
+    seen = case.version
+    first = send_information_request(db.session, case, people["officer"], ["Why?"], due, expected_version=seen,
+                                     idempotency_key="send-1")
+    db.session.commit()
+    again = send_information_request(db.session, case, people["officer"], ["Why?"], due, expected_version=seen,
+                                     idempotency_key="send-1")
+    db.session.commit()
+    assert again.id == first.id
+    assert db.session.query(InformationRequest).count() == 1
+    assert db.session.query(Notification).filter(Notification.message.like("%more information%")).count() == 1
