@@ -208,6 +208,7 @@ def upgrade():
         batch_op.alter_column('last_activity_at', existing_type=sa.DateTime(timezone=True), nullable=False)
         for column in ('is_open', 'organisation_name', 'clock_sort_on', 'checklist_total', 'checklist_outstanding'):
             batch_op.alter_column(column, server_default=None)
+    _create_open_queue_indexes()
 
     with op.batch_alter_table('information_requests', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True))
@@ -236,6 +237,29 @@ def _fill_queue_columns():
     op.execute(f"UPDATE cases SET is_open = (state NOT IN ({closed}))")
 
 
+# The open queue's partial indexes (see Case.__table_args__), made after the last batch rebuild of `cases`.
+OPEN_QUEUE_INDEXES = {
+    'ix_cases_open_clock_sort_on_id': ['clock_sort_on', 'id'],
+    'ix_cases_open_reference': ['reference'],
+    'ix_cases_open_organisation_name_id': ['organisation_name', 'id'],
+    'ix_cases_open_system_name_id': ['system_name', 'id'],
+    'ix_cases_open_state_clock_sort_on_id': ['state', 'clock_sort_on', 'id'],
+    'ix_cases_open_checklist_outstanding_id': ['checklist_outstanding', 'id'],
+    'ix_cases_open_last_activity_at_id': ['last_activity_at', 'id'],
+    'ix_cases_open_submitted_at_id': ['submitted_at', 'id'],
+    'ix_cases_open_sector_clock_sort_on_id': ['sector', 'clock_sort_on', 'id'],
+    'ix_cases_open_risk_class_clock_sort_on_id': ['risk_class', 'clock_sort_on', 'id'],
+    'ix_cases_open_case_officer_id_clock_sort_on_id': ['case_officer_id', 'clock_sort_on', 'id'],
+    'ix_cases_open_decision_maker_id_clock_sort_on_id': ['decision_maker_id', 'clock_sort_on', 'id'],
+}
+
+
+def _create_open_queue_indexes():
+    for name, columns in OPEN_QUEUE_INDEXES.items():
+        op.create_index(name, 'cases', columns, unique=False, sqlite_where=sa.text('is_open = 1'),
+                        postgresql_where=sa.text('is_open'))
+
+
 def _create_search_index():
     """One row per sent case: reference, organisation, system name and the application's text."""
     if op.get_bind().dialect.name == 'postgresql':
@@ -254,6 +278,8 @@ def _drop_search_index():
 
 def downgrade():
     _drop_search_index()
+    for name in OPEN_QUEUE_INDEXES:
+        op.drop_index(name, table_name='cases')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_constraint('one_recipient', type_='check')
         batch_op.drop_constraint(batch_op.f('fk_notifications_user_id_users'), type_='foreignkey')

@@ -1,8 +1,10 @@
 """The review queue: which sent cases a member of staff sees, filtered, searched, sorted and paged by keyset.
 
-A page is one indexed query over the case's own queue columns (see Case), plus a capped count, so it costs
-the same with a thousand cases as with a hundred thousand: keyset pagination reads the sort index from
-where the last page ended instead of skipping rows, and the count stops at COUNT_CAP.
+A page is one indexed statement over the case's own queue columns (see Case): the page's rows, each carrying
+the view's count, capped. It costs the same with a thousand cases as with a hundred thousand: keyset
+pagination reads the sort index from where the last page ended instead of skipping rows, the count stops at
+COUNT_CAP, and the open queue (the default) reads the partial indexes of open cases only, whose size is the
+team's workload, not the history (bench/queue.py measures it).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, exists, false, func, or_, select, text, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from sandbox.accounts.conflicts import ConflictDeclaration
@@ -117,7 +119,8 @@ def visible_cases(viewer_id: int) -> ColumnElement[bool]:
 def filter_conditions(query: QueueQuery, viewer_id: int, dialect: str, today: date) -> list[ColumnElement[bool]]:
     conditions = [visible_cases(viewer_id)]
     if query.state == "open":
-        conditions.append(Case.is_open.is_(True))
+        # Spelled as the partial indexes' WHERE (see Case), so both databases use them: `is_open = 1` on SQLite.
+        conditions.append(Case.is_open)
     elif query.state != "all":
         conditions.append(Case.state == query.state)
     if query.sector:
@@ -139,10 +142,17 @@ def filter_conditions(query: QueueQuery, viewer_id: int, dialect: str, today: da
         conditions.append(Case.submitted_at < _start_of(query.submitted_to, next_day=True))
     terms = search_terms(query.search)
     if terms:
-        conditions.append(matching_cases(dialect, terms))
+        conditions.append(matching_cases(dialect, terms, few_candidates=_has_few_candidates(query)))
     elif query.search.strip():
         conditions.append(false())  # only punctuation: nothing can match
     return conditions
+
+
+def _has_few_candidates(query: QueueQuery) -> bool:
+    """Whether the state filter leaves a set whose size does not grow with the years (the open queue, a state's
+    cases): walking it in order, looking each case up among a search's matches, then costs the same at any size.
+    Across all cases, starting from the matches is cheaper."""
+    return query.state != "all"
 
 
 def _start_of(day: date, *, next_day: bool = False) -> datetime:
@@ -163,25 +173,30 @@ def _row_query() -> Select[Any]:
 
 
 def load_page(session: Session, query: QueueQuery, viewer_id: int, today: date) -> QueuePage:
-    """One page of the queue (three statements: rows, capped count, and nothing else)."""
+    """One page of the queue: one statement, its rows each carrying the view's capped count."""
     dialect = session.get_bind().dialect.name
     conditions = filter_conditions(query, viewer_id, dialect, today)
     spec = SORTS[query.sort]
     descending = query.is_descending
     backwards = query.before is not None and query.after is None
     cursor = query.before if backwards else query.after
-    statement = _row_query().where(*conditions)
+    _tune_postgres_planner(session, query)
+    statement = _row_query().add_columns(_capped_count(conditions)).where(*conditions)
     if cursor:
         statement = statement.where(_keyset_condition(spec, decode_cursor(cursor, spec), descending != backwards))
     order = [c.desc() if descending != backwards else c.asc() for c in spec.columns]
     fetched = session.execute(statement.order_by(*order).limit(PAGE_SIZE + 1)).all()
+    if fetched:
+        count = fetched[0][-1]
+    elif cursor is None:
+        count = 0
+    else:  # a link past either end of the view (it changed since): count on its own
+        count = session.scalar(select(_capped_count(conditions))) or 0
     has_more = len(fetched) > PAGE_SIZE
     fetched = fetched[:PAGE_SIZE]
     if backwards:
         fetched.reverse()
     rows = [_queue_row(values, spec) for values in fetched]
-    count = session.scalar(select(func.count()).select_from(
-        select(Case.id).where(*conditions).limit(COUNT_CAP + 1).subquery())) or 0
     at_start = cursor is None or (backwards and not has_more)
     at_end = not backwards and not has_more
     return QueuePage(rows=rows, count=min(count, COUNT_CAP), count_is_capped=count > COUNT_CAP,
@@ -189,11 +204,36 @@ def load_page(session: Session, query: QueueQuery, viewer_id: int, today: date) 
                      previous_cursor=rows[0].cursor if rows and not at_start else None)
 
 
+def _tune_postgres_planner(session: Session, query: QueueQuery) -> None:
+    """On PostgreSQL, how to plan the view's statement (set_config(..., true) is SET LOCAL: to the transaction's end).
+
+    Plans for this view's own values: psycopg prepares a statement run five times, and PostgreSQL may then reuse
+    a generic plan, which cannot tell a common search word or a busy state from a rare one (a state's page took
+    twice as long). A search of a bounded set also plans without table scans: the planner does not count reading
+    a document out of TOAST storage, so for a common word it would read every document (300 ms at 100,000 cases)
+    rather than the GIN index or the candidates' own documents (5-15 ms); and without JIT, which a plan that must
+    still scan a (small) table would otherwise look costly enough to compile (60 ms).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    settings = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"
+    if search_terms(query.search) and _has_few_candidates(query):
+        settings += ", set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)"
+    session.execute(text(settings))
+
+
+def _capped_count(conditions: list[ColumnElement[bool]]) -> ScalarSelect[int]:
+    """How many cases match, counting no further than COUNT_CAP + 1 (evaluated once per statement)."""
+    return (select(func.count()).select_from(select(Case.id).where(*conditions).limit(COUNT_CAP + 1).subquery())
+            .scalar_subquery())
+
+
 def iter_export(session: Session, query: QueueQuery, viewer_id: int, today: date) -> Iterator[QueueRow]:
     """Every row of the view (no paging), in its order, streamed."""
     dialect = session.get_bind().dialect.name
     spec = SORTS[query.sort]
     order = [c.desc() if query.is_descending else c.asc() for c in spec.columns]
+    _tune_postgres_planner(session, query)
     statement = (_row_query().where(*filter_conditions(query, viewer_id, dialect, today)).order_by(*order)
                  .limit(EXPORT_LIMIT).execution_options(yield_per=500))
     for values in session.execute(statement):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from babel.dates import format_date
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale, get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -24,12 +26,14 @@ from sandbox.reviews import queue
 from sandbox.reviews.assignments import bulk_assign
 from sandbox.reviews.models import AssignmentRole, SavedView
 from sandbox.reviews.schemas import RISK_CLASS_LABELS, SECTOR_LABELS, QueueArgsSchema, query_args
+from sandbox.workflow.definition import WorkflowDefinition
 from sandbox.workflow.engine import days_left_on_queue, regulator_today
 from sandbox.workflow.versions import current_definition, definition_for
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 MAX_SAVED_VIEWS = 30
 CSV_DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+NO_CLOCK = "\u2013"  # an en dash, in the days-left cell of a case whose clock never started
 
 
 @bp.get("/")
@@ -157,7 +161,7 @@ def _render(view: queue.QueueQuery, page: queue.QueuePage | None, states: dict[s
                                                           User.is_active.is_(True)).order_by(User.full_name)).all()
     saved = db.session.scalars(select(SavedView).where(SavedView.user_id == current_user.id)
                                .order_by(SavedView.name)).all()
-    rows = [_display(row, today) for row in page.rows] if page and today else []
+    rows = _display_rows(page.rows, today) if page and today else []
     return render_template("review/queue.html", view=view, page=page, rows=rows, errors=errors, states=states,
                            sectors=SECTOR_LABELS, risk_classes=RISK_CLASS_LABELS, saved_views=saved,
                            officers=[u for u in staff_members if u.role == Role.CASE_OFFICER.value],
@@ -166,12 +170,56 @@ def _render(view: queue.QueueQuery, page: queue.QueuePage | None, states: dict[s
                            is_lead=current_user.role == Role.LEAD.value)
 
 
-def _display(row: queue.QueueRow, today: date) -> dict[str, Any]:
+def _display_rows(rows: list[queue.QueueRow], today: date) -> list[dict[str, Any]]:
+    """What each row shows, worked out per page rather than per cell: a page shares a few deadlines and dates,
+    and Flask-Babel's look-ups of locale and zone on every call cost more than the formatting itself."""
+    locale, zone = get_locale(), get_timezone()
+    select_pattern = _("Select %(reference)s")
+    clocks: dict[tuple[object, ...], dict[str, Any]] = {}
+    dates: dict[date, str] = {}
+
+    def shown_date(moment: datetime) -> str:
+        day = moment.astimezone(zone).date()
+        if day not in dates:
+            dates[day] = format_date(day, "d MMM yyyy", locale=locale)
+        return dates[day]
+
+    shown = []
+    for row in rows:
+        definition = definition_for(db.session, row.workflow_version_id, row.workflow_checksum)
+        key = (row.workflow_version_id, row.workflow_checksum, row.clock_state, row.deadline_on,
+               row.days_left_when_paused)
+        if key not in clocks:
+            clocks[key] = _clock(row, definition, today)
+        state = definition.states.get(row.state)
+        shown.append({"row": row, "state_label": state.label if state else row.state, **clocks[key],
+                      "select_label": select_pattern % {"reference": row.reference},
+                      "last_activity": shown_date(row.last_activity_at), "submitted": shown_date(row.submitted_at)})
+    return shown
+
+
+def _clock(row: queue.QueueRow, definition: WorkflowDefinition, today: date) -> dict[str, Any]:
+    """The "days left" cell: its words, whether they are muted, and a tag (text, modifier class) or None."""
+    days_left = days_left_on_queue(row.clock_state, row.deadline_on, row.days_left_when_paused, definition, today)
+    running = row.clock_state == "running" and days_left is not None
+    is_overdue = running and days_left < 0
+    text, muted, tag = "", False, None
+    if is_overdue:
+        tag = (ngettext("%(num)d day overdue", "%(num)d days overdue", -days_left), "govuk-tag--red")
+    elif running:
+        text = ngettext("%(num)d day", "%(num)d days", days_left)
+        tag = (_("Due soon"), "govuk-tag--orange") if days_left <= 5 else None
+    elif row.clock_state == "paused":
+        text, tag = ngettext("%(num)d day", "%(num)d days", days_left or 0), (_("Paused"), "govuk-tag--grey")
+    else:
+        text, muted = _("Stopped") if row.clock_state == "stopped" else NO_CLOCK, True
+    return {"days_left": days_left, "is_overdue": is_overdue, "clock_text": text, "clock_muted": muted,
+            "clock_tag": tag}
+
+
+def _days_left(row: queue.QueueRow, today: date) -> int | None:
     definition = definition_for(db.session, row.workflow_version_id, row.workflow_checksum)
-    state = definition.states.get(row.state)
-    return {"row": row, "state_label": state.label if state else row.state,
-            "days_left": days_left_on_queue(row.clock_state, row.deadline_on, row.days_left_when_paused, definition,
-                                            today)}
+    return days_left_on_queue(row.clock_state, row.deadline_on, row.days_left_when_paused, definition, today)
 
 
 CSV_HEADINGS = ("Reference", "Applicant", "AI system", "Sector", "Risk class", "Status", "Case officer",
@@ -184,7 +232,7 @@ def _write_csv(out: io.TextIOBase, view: queue.QueueQuery, viewer_id: int, today
     writer = csv.writer(out)
     writer.writerow(CSV_HEADINGS)
     for row in queue.iter_export(db.session, view, viewer_id, today):
-        days_left = _display(row, today)["days_left"]
+        days_left = _days_left(row, today)
         writer.writerow([_cell(v) for v in (
             row.reference, row.organisation_name, row.system_name, SECTOR_LABELS.get(row.sector or "", row.sector),
             RISK_CLASS_LABELS.get(row.risk_class or "", row.risk_class), states.get(row.state, row.state),
