@@ -704,7 +704,7 @@ def views(today: date) -> list[View]:
     listed += [View("sort=deadline desc", fixed("?sort=deadline&dir=desc")),
                View("sort=activity (desc)", fixed("?sort=activity")),
                View("sort=submitted (desc)", fixed("?sort=submitted")),
-               View("deep page (~40 pages in)", lambda t: t.urls["deep"]),
+               View("deep page (page 41, or last full)", lambda t: t.urls["deep"]),
                View("deep page, all by reference", lambda t: "/queue/?state=all&sort=reference&after="
                     + encode_cursor([t.seeded.middle_reference]))]
     searches = [("organisation name", lambda t: t.seeded.searched_organisation),
@@ -725,12 +725,13 @@ MATCHES = re.compile(r"More than ([\d,]+) cases match|([\d,]+) cases? match")
 
 
 def _follow_pages(target: Target, pages: int) -> str:
-    url = "/queue/"
+    """The default view's page `pages` in, by its "next" links; or, on a smaller queue, its last full page."""
+    url, full_page = "/queue/", "/queue/"
     for _ in range(pages):
         found = NEXT_LINK.search(target.clients["lead"].get(url).get_data(as_text=True))
-        if not found:
-            break
-        url = html.unescape(found.group(1))
+        if not found:  # `url` is the last page, perhaps not full: the one before it is
+            return full_page
+        full_page, url = url, html.unescape(found.group(1))
     return url
 
 
