@@ -20,11 +20,11 @@ from sandbox.core.audit import record_event
 from sandbox.core.errors import DomainError, Forbidden
 from sandbox.decisions.models import Decision, DecisionOutcome
 from sandbox.notifications.outbox import notify_organisation, notify_staff
-from sandbox.reviews.assessment import has_assessed
 from sandbox.reviews.information_requests import open_request
 from sandbox.reviews.models import Recommendation
 from sandbox.reviews.schemas_case import InvalidInput, decision_problems, loaded_parameters, stored_parameters
 from sandbox.workflow.engine import earlier_result, perform, regulator_today
+from sandbox.workflow.rules import has_assessed
 
 OUTCOME_OF_ACTION = {
     "admit": DecisionOutcome.ADMITTED,
@@ -87,7 +87,7 @@ def _check_may_decide(session: Session, case: Case, decision_maker: User) -> Non
     """Checks with clearer words than the workflow's guards, which still apply."""
     if open_request(session, case) is not None:
         raise DomainError(_("An information request is still open. Wait for the applicant's answer before deciding."))
-    if has_assessed(session, case, decision_maker):
+    if has_assessed(session, case.id, decision_maker.id):
         raise Forbidden(_("You worked on the assessment of this case, so another decision maker must decide it."))
 
 

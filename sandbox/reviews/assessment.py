@@ -48,14 +48,13 @@ from sandbox.reviews.schemas_case import (
 )
 from sandbox.workflow.definition import TransitionDef
 from sandbox.workflow.engine import StaleCase, earlier_result, perform, regulator_today, stale_case_message
-from sandbox.workflow.rules import ASSESSING_ACTIONS
+from sandbox.workflow.rules import ELIGIBILITY_SCORED_EVENT, has_assessed
 from sandbox.workflow.versions import definition_of
 
 ASSESSABLE_STATES = frozenset({"triage", "assessment"})
 DECISION_ACTIONS = ("admit", "reject", "waitlist", "send_back", "reject_out_of_scope")
 # Actions with a form of their own on the case view; assigning an officer starts triage.
 OWN_FORM_ACTIONS = frozenset({"start_triage", "request_information", "recommend", *DECISION_ACTIONS})
-SCORED_EVENT = "case.eligibility_scored"
 
 
 @dataclass(frozen=True)
@@ -111,16 +110,6 @@ def may_write(session: Session, case: Case, user: User) -> bool:
     return user.role == Role.LEAD or is_declared_assignee(session, case, user)
 
 
-def has_assessed(session: Session, case: Case, user: User) -> bool:
-    """Four-eyes: the user triaged, assessed, scored or recommended on this case (at any time, in any role)."""
-    moved = session.scalar(select(CaseTransition.id).where(
-        CaseTransition.case_id == case.id, CaseTransition.actor_id == user.id,
-        CaseTransition.action.in_(ASSESSING_ACTIONS)).limit(1))
-    scored = session.scalar(select(AuditEvent.id).where(
-        AuditEvent.case_id == case.id, AuditEvent.actor_id == user.id, AuditEvent.action == SCORED_EVENT).limit(1))
-    return moved is not None or scored is not None
-
-
 @dataclass(frozen=True)
 class CaseRights:
     """What the viewer may do on the case now. An assignee who has not declared may do nothing else first."""
@@ -147,7 +136,8 @@ def rights_on(session: Session, case: Case, user: User) -> CaseRights:
     if assignment is not None and assignment.declared_at is None:
         return CaseRights(assignment, must_declare=True)
     is_lead = user.role == Role.LEAD
-    declared = assignment is not None and is_declared_assignee(session, case, user)
+    declared = (assignment is not None and assignment.declared_at is not None
+                and user.id in (case.case_officer_id, case.decision_maker_id))  # as is_declared_assignee, read once
     is_officer = declared and case.case_officer_id == user.id
     is_decider = declared and case.decision_maker_id == user.id
     acting = {Role.LEAD.value: is_lead, Role.CASE_OFFICER.value: is_officer, Role.DECISION_MAKER.value: is_decider}
@@ -155,7 +145,7 @@ def rights_on(session: Session, case: Case, user: User) -> CaseRights:
                if user.role in t.roles and acting.get(user.role, False)]
     actions = {t.action for t in offered}
     request_open = open_request(session, case) is not None
-    barred = is_decider and has_assessed(session, case, user)
+    barred = is_decider and has_assessed(session, case.id, user.id)
     return CaseRights(
         assignment, may_write=is_lead or is_officer or is_decider, may_assign=is_lead and case.is_open,
         may_pick_up=(user.role == Role.CASE_OFFICER and case.is_open and case.case_officer_id is None
@@ -335,7 +325,7 @@ def _write_score(session: Session, case: Case, officer: User, key: str, rating: 
         session.add(score)
     score.rating, score.note, score.scored_by_id, score.scored_at = rating, note.strip(), officer.id, utcnow()
     session.flush()
-    record_event(session, actor_id=officer.id, action=SCORED_EVENT, object_type="case", object_id=case.id,
+    record_event(session, actor_id=officer.id, action=ELIGIBILITY_SCORED_EVENT, object_type="case", object_id=case.id,
                  case_id=case.id, details={"criterion": key, "rating": rating, "previous_rating": previous,
                                            "note": score.note})
     return score

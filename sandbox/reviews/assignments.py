@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from sandbox.accounts.conflicts import declare_conflict, has_conflict
 from sandbox.accounts.models import User
-from sandbox.cases.models import Case, CaseTransition
+from sandbox.cases.models import Case
 from sandbox.core.audit import record_event
 from sandbox.core.db import utcnow
 from sandbox.core.errors import DomainError, Forbidden
@@ -24,7 +24,7 @@ from sandbox.core.permissions import Role
 from sandbox.notifications.outbox import notify_staff
 from sandbox.reviews.models import AssignmentEnd, AssignmentRole, CaseAssignment, Recusal
 from sandbox.workflow.engine import StaleCase, perform, stale_case_message
-from sandbox.workflow.rules import ASSESSING_ACTIONS
+from sandbox.workflow.rules import has_assessed
 
 MAX_REASON_LENGTH = 2000
 
@@ -99,18 +99,12 @@ def _check_assignee(session: Session, case: Case, assignee: User, role: Assignme
         raise DomainError(_("%(name)s has declared a conflict of interest with %(organisation)s and cannot be "
                             "assigned.", name=assignee.full_name, organisation=case.organisation_name),
                           field="assignee")
-    if role is AssignmentRole.DECISION_MAKER and _has_assessed(session, case, assignee):
+    if role is AssignmentRole.DECISION_MAKER and has_assessed(session, case.id, assignee.id):
         raise DomainError(_("%(name)s worked on the assessment of this case, so cannot decide it.",
                             name=assignee.full_name), field="assignee")
     other = case.decision_maker_id if role is AssignmentRole.CASE_OFFICER else case.case_officer_id
     if other == assignee.id:
         raise DomainError(_("The case officer and the decision maker must be different people."), field="assignee")
-
-
-def _has_assessed(session: Session, case: Case, user: User) -> bool:
-    return session.scalar(select(CaseTransition.id).where(
-        CaseTransition.case_id == case.id, CaseTransition.actor_id == user.id,
-        CaseTransition.action.in_(ASSESSING_ACTIONS)).limit(1)) is not None
 
 
 def _flush_case(session: Session) -> None:
@@ -187,11 +181,11 @@ class Workload:
 def workload(session: Session, role: Role, today: object) -> list[Workload]:
     """Open and overdue cases per active member of staff holding `role` (officers or decision makers)."""
     column = Case.case_officer_id if role is Role.CASE_OFFICER else Case.decision_maker_id
-    counts = dict(session.execute(select(column, func.count()).where(Case.is_open.is_(True))
+    counts = dict(session.execute(select(column, func.count()).where(Case.is_open)
                                   .group_by(column)).all())
     overdue = dict(session.execute(select(column, func.count()).where(
         # Only running clocks have a real date as their sort key, so this reads the clock index's range.
-        Case.clock_sort_on < today, Case.clock_state == "running", Case.is_open.is_(True)).group_by(column))
+        Case.clock_sort_on < today, Case.clock_state == "running", Case.is_open).group_by(column))
         .all())
     people = session.scalars(select(User).where(User.role == role.value, User.is_active.is_(True))
                              .order_by(User.full_name)).all()

@@ -12,8 +12,8 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -25,7 +25,7 @@ from sandbox.accounts.models import User
 from sandbox.cases.models import Case
 from sandbox.core.errors import DomainError
 from sandbox.reviews.search import matching_cases, search_terms
-from sandbox.workflow.engine import REGULATOR_TIMEZONE
+from sandbox.workflow.engine import start_of_regulator_day
 from sandbox.workflow.models import WorkflowVersion
 
 PAGE_SIZE = 50
@@ -106,7 +106,6 @@ class QueuePage:
     count_is_capped: bool
     next_cursor: str | None
     previous_cursor: str | None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def visible_cases(viewer_id: int) -> ColumnElement[bool]:
@@ -137,9 +136,9 @@ def filter_conditions(query: QueueQuery, viewer_id: int, dialect: str, today: da
         # Only running clocks have a real date as their sort key (see Case.clock_sort_on).
         conditions.append(and_(Case.clock_sort_on < today, Case.clock_state == "running"))
     if query.submitted_from:
-        conditions.append(Case.submitted_at >= _start_of(query.submitted_from))
+        conditions.append(Case.submitted_at >= start_of_regulator_day(query.submitted_from))
     if query.submitted_to:
-        conditions.append(Case.submitted_at < _start_of(query.submitted_to, next_day=True))
+        conditions.append(Case.submitted_at < start_of_regulator_day(query.submitted_to + timedelta(days=1)))
     terms = search_terms(query.search)
     if terms:
         conditions.append(matching_cases(dialect, terms, few_candidates=_has_few_candidates(query)))
@@ -153,11 +152,6 @@ def _has_few_candidates(query: QueueQuery) -> bool:
     cases): walking it in order, looking each case up among a search's matches, then costs the same at any size.
     Across all cases, starting from the matches is cheaper."""
     return query.state != "all"
-
-
-def _start_of(day: date, *, next_day: bool = False) -> datetime:
-    local = datetime(day.year, day.month, day.day, tzinfo=REGULATOR_TIMEZONE) + timedelta(days=1 if next_day else 0)
-    return local.astimezone(UTC)
 
 
 def _row_query() -> Select[Any]:

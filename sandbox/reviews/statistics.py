@@ -14,21 +14,21 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Date, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from sandbox.accounts.conflicts import ConflictDeclaration
 from sandbox.accounts.models import User
 from sandbox.cases.models import Case
 from sandbox.core.permissions import Role
 from sandbox.decisions.models import Decision, DecisionOutcome
 from sandbox.reviews.assignments import Workload, workload
+from sandbox.reviews.queue import visible_cases
 from sandbox.workflow.clocks import CountingCalendar
-from sandbox.workflow.engine import REGULATOR_TIMEZONE
+from sandbox.workflow.engine import REGULATOR_TIMEZONE, start_of_regulator_day
 from sandbox.workflow.models import WorkflowVersion
 from sandbox.workflow.versions import current_version, definition_for, definition_of
 
@@ -106,7 +106,7 @@ def dashboard_figures(session: Session, today: date, *, window_days: int = 365,
         today=today, window_days=window_days,
         open_by_state=_open_by_state(session, {name: spec.label for name, spec in definition.states.items()}),
         unassigned_cases=session.scalar(select(func.count()).select_from(Case).where(
-            Case.is_open.is_(True), Case.case_officer_id.is_(None))) or 0,
+            Case.is_open, Case.case_officer_id.is_(None))) or 0,
         overdue_cases=session.scalar(select(func.count()).select_from(Case).where(_overdue(today))) or 0,
         most_overdue=_most_overdue(session, today, viewer_id),
         days_to_decision=_days_to_decision(in_window, working),
@@ -117,11 +117,11 @@ def dashboard_figures(session: Session, today: date, *, window_days: int = 365,
 
 def _overdue(today: date) -> ColumnElement[bool]:
     # A running clock's sort key is its deadline (see Case.clock_sort_on), so this reads one index range.
-    return and_(Case.clock_sort_on < today, Case.clock_state == "running", Case.is_open.is_(True))
+    return and_(Case.clock_sort_on < today, Case.clock_state == "running", Case.is_open)
 
 
 def _open_by_state(session: Session, labels: dict[str, str]) -> list[StateCount]:
-    counts = dict(session.execute(select(Case.state, func.count()).where(Case.is_open.is_(True))
+    counts = dict(session.execute(select(Case.state, func.count()).where(Case.is_open)
                                   .group_by(Case.state)).all())
     ordered = [name for name in labels if name in counts] + sorted(name for name in counts if name not in labels)
     return [StateCount(name, labels.get(name, name.replace("_", " ").capitalize()), counts[name]) for name in ordered]
@@ -135,8 +135,7 @@ def _most_overdue(session: Session, today: date, viewer_id: int | None) -> list[
                  .outerjoin(officer, officer.id == Case.case_officer_id)
                  .where(_overdue(today)).order_by(Case.clock_sort_on, Case.id).limit(MOST_OVERDUE))
     if viewer_id is not None:
-        statement = statement.where(~exists().where(ConflictDeclaration.user_id == viewer_id,
-                                                    ConflictDeclaration.organisation_id == Case.organisation_id))
+        statement = statement.where(visible_cases(viewer_id))
     rows = []
     for case_id, reference, organisation, officer_name, deadline, version_id, checksum in session.execute(statement):
         calendar = CountingCalendar.for_clock(definition_for(session, version_id, checksum).clock)
@@ -154,16 +153,12 @@ def _local_day(session: Session, column: Any) -> ColumnElement[date]:
     return func.date(column, f"{hours:+d} hours", type_=Date)
 
 
-def _start_of(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=REGULATOR_TIMEZONE).astimezone(UTC)
-
-
 def _decision_day_pairs(session: Session, since: date) -> Counter[tuple[date, date]]:
     """First final decision per case decided on or after `since`: {(submitted day, decided day): decisions}."""
     earlier = aliased(Decision)
     submitted, decided = _local_day(session, Decision.submitted_at), _local_day(session, Decision.decided_at)
     statement = (select(submitted, decided, func.count())
-                 .where(Decision.decided_at >= _start_of(since), Decision.outcome.in_(FINAL_OUTCOMES),
+                 .where(Decision.decided_at >= start_of_regulator_day(since), Decision.outcome.in_(FINAL_OUTCOMES),
                         ~exists().where(earlier.case_id == Decision.case_id, earlier.id < Decision.id,
                                         earlier.outcome.in_(FINAL_OUTCOMES)))
                  .group_by(submitted, decided))
@@ -227,8 +222,9 @@ def _month_starts(today: date, count: int) -> list[date]:
 def _monthly(session: Session, months: list[date], decided: Counter[tuple[date, date]],
              working: CountingCalendar) -> list[MonthFigures]:
     submitted_day = _local_day(session, Case.submitted_at)
-    submitted_rows = session.execute(select(submitted_day, func.count())
-                                     .where(Case.submitted_at >= _start_of(months[0])).group_by(submitted_day))
+    since = start_of_regulator_day(months[0])
+    submitted_rows = session.execute(select(submitted_day, func.count()).where(Case.submitted_at >= since)
+                                     .group_by(submitted_day))
     submitted = Counter[date]()
     for day, count in submitted_rows:
         submitted[_as_date(day).replace(day=1)] += count

@@ -37,7 +37,7 @@ def staff_workspace(user_id: int) -> dict[str, object]:
     mine = or_(Case.case_officer_id == user_id, Case.decision_maker_id == user_id)
     open_cases, overdue = db.session.execute(select(
         func.count(), func.count().filter(and_(Case.clock_state == "running", Case.deadline_on < today)))
-        .where(Case.is_open.is_(True), mine)).one()
+        .where(Case.is_open, mine)).one()
     waiting = db.session.scalar(select(func.count()).select_from(CaseAssignment).where(
         CaseAssignment.user_id == user_id, CaseAssignment.ended_at.is_(None), CaseAssignment.declared_at.is_(None)))
     notifications = db.session.execute(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,6 +47,11 @@ class StaleCase(Conflict):
 
 def regulator_today(now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(REGULATOR_TIMEZONE).date()
+
+
+def start_of_regulator_day(day: date) -> datetime:
+    """The moment (in UTC) the regulator's calendar day `day` begins: the bound of a date-range filter."""
+    return datetime(day.year, day.month, day.day, tzinfo=REGULATOR_TIMEZONE).astimezone(UTC)
 
 
 def open_case(session: Session, organisation: Organisation, actor: User) -> Case:

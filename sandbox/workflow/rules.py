@@ -19,12 +19,15 @@ from sqlalchemy.orm import Session
 
 from sandbox.accounts.models import User
 from sandbox.cases.models import Case, CaseTransition, ClockPause, ReferenceCounter
+from sandbox.core.audit import AuditEvent
 from sandbox.core.db import utcnow
 from sandbox.reviews.models import AssignmentRole, CaseAssignment
 from sandbox.workflow.definition import TransitionDef, WorkflowDefinition
 
 MAX_REASONS_LENGTH = 10_000
 ASSESSING_ACTIONS = ("start_triage", "start_assessment", "request_information", "recommend")
+# Scoring eligibility is assessing too, though it is no move of the workflow: its audit event says who scored.
+ELIGIBILITY_SCORED_EVENT = "case.eligibility_scored"
 ASSIGNED_ROLES = frozenset(role.value for role in AssignmentRole)
 
 
@@ -69,11 +72,23 @@ def reasons_given(context: TransitionContext) -> str | None:
     return None
 
 
+def has_assessed(session: Session, case_id: int, user_id: int) -> bool:
+    """Four-eyes: the user triaged, assessed, scored or recommended on this case (at any time, in any role)."""
+    moved = session.scalar(select(CaseTransition.id).where(
+        CaseTransition.case_id == case_id, CaseTransition.actor_id == user_id,
+        CaseTransition.action.in_(ASSESSING_ACTIONS)).limit(1))
+    if moved is not None:
+        return True
+    return session.scalar(select(AuditEvent.id).where(
+        AuditEvent.case_id == case_id, AuditEvent.actor_id == user_id,
+        AuditEvent.action == ELIGIBILITY_SCORED_EVENT).limit(1)) is not None
+
+
 def four_eyes(context: TransitionContext) -> str | None:
-    """The decision maker must not have triaged, assessed or recommended on this case."""
+    """The decision maker must not have worked on the assessment of this case."""
     if context.actor is None:
         return None
-    if any(t.actor_id == context.actor.id for t in context.history(*ASSESSING_ACTIONS)):
+    if has_assessed(context.session, context.case.id, context.actor.id):
         return _("You worked on the assessment of this case, so another decision maker must decide it.")
     return None
 

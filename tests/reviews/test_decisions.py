@@ -23,6 +23,7 @@ from sandbox.reviews.assignments import assign
 from sandbox.reviews.information_requests import send_information_request
 from sandbox.reviews.models import AssignmentRole, CaseAssignment, Recommendation
 from sandbox.workflow.engine import GuardFailed, regulator_today
+from sandbox.workflow.rules import has_assessed
 from tests.factories import assign_decider, pick_up, sign_in
 from tests.reviews.conftest import Staff, post_case_form, submit_application
 
@@ -174,8 +175,21 @@ def test_someone_who_only_scored_eligibility_cannot_decide(staff: Staff, case_pe
     assessment.score_eligibility(db.session, case, staff.officer2, {"scope": ("met", "In scope.")},
                                  expected_version=case.version)
     db.session.commit()
-    assert assessment.has_assessed(db.session, case, staff.officer2)
-    assert not assessment.has_assessed(db.session, case, staff.decider)
+    assert has_assessed(db.session, case.id, staff.officer2.id)
+    assert not has_assessed(db.session, case.id, staff.decider.id)
+
+
+def test_someone_who_only_scored_eligibility_cannot_be_assigned_to_decide(staff: Staff):
+    """The same four-eyes rule holds at assignment: scoring counts there as well as at the decision."""
+    case = submit_application(staff.firm, staff.applicant)
+    pick_up(case, staff.officer2)
+    assessment.score_eligibility(db.session, case, staff.officer2, {"scope": ("met", "In scope.")},
+                                 expected_version=case.version)
+    staff.officer2.role = "decision_maker"  # promoted since
+    db.session.commit()
+    with pytest.raises(DomainError, match="worked on the assessment"):
+        assign(db.session, case, staff.officer2, AssignmentRole.DECISION_MAKER, staff.lead,
+               expected_version=case.version)
 
 
 def test_decision_blocked_while_an_information_request_is_open(app: Flask, staff: Staff, submitted_case: Case):

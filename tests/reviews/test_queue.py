@@ -264,3 +264,26 @@ def test_queue_filter_form_with_empty_fields_means_any(client: FlaskClient, worl
     sign_in(client, world["officer"])
     query = "?q=&state=assessment&assignee=&sector=&risk=&submitted_from=&submitted_to="
     assert references(client, query) == [world["ref"]["overdue"], world["ref"]["later"]]
+
+
+def test_saving_a_view_without_a_name_saves_nothing_and_says_why(client: FlaskClient, world):
+    sign_in(client, world["officer"])
+    response = post_form(client, "/queue/views", {"name": "  ", "query": "overdue=1"}, form_page="/queue/")
+    assert response.status_code == 303
+    assert "Give the view a name" in client.get(response.location).get_data(as_text=True)
+    assert db.session.query(SavedView).count() == 0
+
+
+@pytest.mark.parametrize(("data", "status", "message"), [
+    ({"assignee": "1"}, 303, "Select at least one case"),
+    ({"case": "12:abc", "assignee": "1"}, 422, "selection was not understood"),
+])
+def test_bulk_assign_with_a_bad_selection_changes_nothing(client: FlaskClient, world, data, status, message):
+    sign_in(client, world["lead"])
+    token = csrf_token_from(client, "/queue/")
+    response = client.post("/queue/assign", data={**data, "role": "case_officer", "csrf_token": token})
+    assert response.status_code == status
+    page = client.get(response.location).get_data(as_text=True) if status == 303 else response.get_data(as_text=True)
+    assert message in page
+    db.session.expire_all()
+    assert db.session.get(Case, world["cases"]["later"].id).case_officer_id is None
