@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app sandbox
 
-.PHONY: run test lint system-deps browser-deps migrate seed clean help
+.PHONY: run test lint system-deps test-deps browser-deps migrate seed clean help
 
 help:
 	@echo "make run    set everything up and serve the app on http://127.0.0.1:$(PORT) (SQLite, demo data)"
@@ -16,7 +16,7 @@ help:
 run: system-deps $(VENV)/.installed-run migrate seed
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: system-deps browser-deps $(VENV)/.installed-dev
+test: system-deps test-deps browser-deps $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -57,6 +57,23 @@ system-deps:
 	    echo "Install them with your package manager, e.g. on Debian/Ubuntu:"; \
 	    echo "  sudo apt-get install $(SYSTEM_PACKAGES)"; \
 	    exit 1; \
+	  fi; \
+	fi
+
+# The letter tests check every PDF with qpdf (structure) and poppler's pdffonts, pdftotext, pdfinfo and pdfdetach.
+TEST_TOOLS := qpdf pdffonts pdftotext pdfinfo pdfdetach
+TEST_PACKAGES := qpdf poppler-utils
+
+test-deps:
+	@missing=""; for tool in $(TEST_TOOLS); do command -v "$$tool" >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing the PDF checking tools:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PACKAGES) >/dev/null; \
+	  else \
+	    echo "Missing PDF checking tools:$$missing: the letter tests that need them will be skipped."; \
+	    echo "Install them with your package manager, e.g. on Debian/Ubuntu:"; \
+	    echo "  sudo apt-get install $(TEST_PACKAGES)"; \
 	  fi; \
 	fi
 

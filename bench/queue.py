@@ -469,15 +469,19 @@ def _insert_applications(connection: Connection, rng: random.Random, rows: list[
                 revisions.append({"case_id": row["id"], "number": 2, "answers": answers, "declaration": {},
                                   "reason": "response to information request", "created_by_id": org.applicant_id,
                                   "created_at": min(now, row["submitted_at"] + timedelta(days=20))})
-            documents.append((row["id"], *case_document(_Named(row), answers)))
+            documents.append((row["id"], *case_document(_Named(row), answers), bool(row["is_open"])))
         _insert(connection, ApplicationRevision.__table__, revisions)
         index.add(documents)
+
+
+GIN_INDEXES = ("ix_case_search_document", "ix_case_search_open_document")
 
 
 class _SearchIndex:
     """Writes the search index as index_case does. SQLite: in the seeding transaction. PostgreSQL: in two other
     connections (the cases are committed), so the server makes documents (to_tsvector, the slowest step of the
-    seed) while Python writes the next batch; the GIN index is dropped first and built once at the end."""
+    seed) while Python writes the next batch; the GIN indexes are dropped first and built once at the end.
+    Open cases go into the open cases' index too (a second FTS5 table; on PostgreSQL the is_open column)."""
 
     def __init__(self, engine: Engine, connection: Connection) -> None:
         self.engine, self.connection = engine, connection
@@ -486,31 +490,38 @@ class _SearchIndex:
 
     def __enter__(self) -> _SearchIndex:
         if self.postgres:
-            with self.engine.begin() as connection:  # the migration's own definition, kept to make again
-                self.gin_index = connection.exec_driver_sql(
-                    "SELECT pg_get_indexdef('ix_case_search_document'::regclass)").scalar_one()
-                connection.exec_driver_sql("DROP INDEX ix_case_search_document")
+            with self.engine.begin() as connection:  # the migrations' own definitions, kept to make again
+                self.gin_indexes = [connection.exec_driver_sql(f"SELECT pg_get_indexdef('{name}'::regclass)")
+                                    .scalar_one() for name in GIN_INDEXES]
+                for name in GIN_INDEXES:
+                    connection.exec_driver_sql(f"DROP INDEX {name}")
             self.workers = ThreadPoolExecutor(max_workers=2)
         return self
 
-    def add(self, documents: list[tuple[int, str, str]]) -> None:
+    def add(self, documents: list[tuple[int, str, str, bool]]) -> None:
         if not self.postgres:
+            rows = [(case_id, f"{heading}\n{body}", is_open) for case_id, heading, body, is_open in documents]
             self.connection.exec_driver_sql("INSERT INTO case_search (rowid, document) VALUES (?, ?)",
-                                            [(case_id, f"{heading}\n{body}") for case_id, heading, body in documents])
+                                            [row[:2] for row in rows])
+            open_rows = [row[:2] for row in rows if row[2]]
+            if open_rows:  # (an empty list would run the statement once, without values)
+                self.connection.exec_driver_sql("INSERT INTO case_search_open (rowid, document) VALUES (?, ?)",
+                                                open_rows)
             return
         while len(self.pending) >= 2:  # keep memory flat: at most two batches waiting
             self.pending.pop(0).result()
         self.pending.append(self.workers.submit(self._index, documents))
 
-    def _index(self, documents: list[tuple[int, str, str]]) -> None:
+    def _index(self, documents: list[tuple[int, str, str, bool]]) -> None:
         with self.engine.begin() as connection:
             connection.exec_driver_sql("CREATE TEMPORARY TABLE search_text (case_id integer, heading text,"
-                                       " body text) ON COMMIT DROP")
-            _copy(connection, "search_text", ["case_id", "heading", "body"],
-                  ((case_id, words_only(heading), words_only(body)) for case_id, heading, body in documents))
+                                       " body text, is_open boolean) ON COMMIT DROP")
+            _copy(connection, "search_text", ["case_id", "heading", "body", "is_open"],
+                  ((case_id, words_only(heading), words_only(body), is_open)
+                   for case_id, heading, body, is_open in documents))
             connection.exec_driver_sql(
-                "INSERT INTO case_search (case_id, document) SELECT case_id, setweight(to_tsvector('simple', heading),"
-                " 'A') || to_tsvector('simple', body) FROM search_text")
+                "INSERT INTO case_search (case_id, document, is_open) SELECT case_id, setweight(to_tsvector('simple',"
+                " heading), 'A') || to_tsvector('simple', body), is_open FROM search_text")
 
     def __exit__(self, error_type: type[BaseException] | None, *_details: object) -> None:
         if not self.postgres:
@@ -522,7 +533,8 @@ class _SearchIndex:
             future.result()
         with self.engine.begin() as connection:
             connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
-            connection.exec_driver_sql(self.gin_index)
+            for definition in self.gin_indexes:
+                connection.exec_driver_sql(definition)
 
 
 class _Named:

@@ -49,7 +49,7 @@ def render_item(type_, obj, autogen_context):
 
 # Tables the migrations make by hand because they differ by database (the full-text index: an FTS5 virtual
 # table and its shadow tables on SQLite, a tsvector table on PostgreSQL); the models do not describe them.
-HAND_MADE_TABLES = ("case_search",)
+HAND_MADE_TABLES = ("case_search", "case_search_open")
 
 
 def include_name(name, type_, _parent_names) -> bool:

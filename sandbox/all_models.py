@@ -4,7 +4,16 @@ from sandbox.accounts.conflicts import ConflictDeclaration
 from sandbox.accounts.models import Organisation, User
 from sandbox.applications.models import ApplicationDraft, ApplicationRevision, Document, Notification
 from sandbox.cases.models import Case, CaseTransition, ClockPause, IdempotencyKey, ReferenceCounter
+from sandbox.checklists.models import (
+    CaseChecklist,
+    CaseItem,
+    ChecklistTemplate,
+    EvidenceLink,
+    RatingEntry,
+    TemplateItem,
+)
 from sandbox.core.audit import AuditChainHead, AuditEvent
+from sandbox.decisions.letters import Letter, LetterBatch, LetterCounter
 from sandbox.decisions.models import Decision
 from sandbox.notifications.models import OutboxEmail
 from sandbox.reviews.models import (
@@ -21,8 +30,10 @@ from sandbox.reviews.models import (
 from sandbox.workflow.models import WorkflowVersion
 
 __all__ = [
+    "CaseChecklist", "CaseItem", "ChecklistTemplate", "EvidenceLink", "RatingEntry", "TemplateItem",
     "ApplicationDraft", "ApplicationRevision", "AuditChainHead", "AuditEvent", "Case", "CaseAssignment",
     "CaseMessage", "CaseNote", "CaseTransition", "ClockPause", "ConflictDeclaration", "Decision", "Document",
-    "EligibilityScore", "IdempotencyKey", "InformationQuestion", "InformationRequest", "Notification", "Organisation",
-    "OutboxEmail", "Recommendation", "Recusal", "ReferenceCounter", "SavedView", "User", "WorkflowVersion",
+    "EligibilityScore", "IdempotencyKey", "InformationQuestion", "InformationRequest", "Letter", "LetterBatch",
+    "LetterCounter", "Notification", "Organisation", "OutboxEmail", "Recommendation", "Recusal", "ReferenceCounter",
+    "SavedView", "User", "WorkflowVersion",
 ]

@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(audit_group)
     app.cli.add_command(workflow_group)
+    app.cli.add_command(checklists_group)
     app.cli.add_command(mail_group)
     app.cli.add_command(timers_group)
     app.cli.add_command(jobs_group)
@@ -85,6 +86,51 @@ def workflow_publish_command(path: str | None) -> None:
     version = publish(db.session, _load_definition_or_exit(path))
     db.session.commit()
     click.echo(f"{version.name} workflow: version {version.number} is in force for new cases")
+
+
+@click.group("checklists", cls=AppGroup)
+def checklists_group() -> None:
+    """Compliance checklist templates."""
+
+
+def _load_checklist_or_exit(path: str | None) -> tuple[dict, list[dict]]:
+    from sandbox.checklists.templates import DEFAULT_TEMPLATE, TemplateFileError, load_template_file
+
+    try:
+        header, items, _checksum = load_template_file(path or DEFAULT_TEMPLATE)
+    except TemplateFileError as error:
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        click.echo(f"{len(error.problems)} problem(s) found; nothing was published", err=True)
+        raise SystemExit(1) from None
+    return header, items
+
+
+@checklists_group.command("check")
+@click.argument("path", type=click.Path(dir_okay=False), required=False)
+def checklists_check_command(path: str | None) -> None:
+    """Check a checklist template file (default: the bundled one) without publishing it; list every problem."""
+    _header, items = _load_checklist_or_exit(path)
+    sections = {item["section_code"] for item in items}
+    click.echo(f"OK: {len(items)} items in {len(sections)} sections")
+
+
+@checklists_group.command("publish")
+@click.argument("path", type=click.Path(dir_okay=False), required=False)
+def checklists_publish_command(path: str | None) -> None:
+    """Publish a template file as the next version for new cases; running cases keep their version."""
+    from sandbox.checklists.templates import DEFAULT_TEMPLATE, latest_published, publish_file
+
+    header, _items = _load_checklist_or_exit(path)
+    before = latest_published(db.session, header["code"])
+    template = publish_file(db.session, path or DEFAULT_TEMPLATE)
+    db.session.commit()
+    if before is not None and before.id == template.id:
+        click.echo(f"{template.code} checklist: version {template.version} ({template.version_label}) already has "
+                   "this content and stays in force")
+    else:
+        click.echo(f"{template.code} checklist: version {template.version} ({template.version_label}) is in force "
+                   f"for new cases ({len(template.items)} items)")
 
 
 @click.group("mail", cls=AppGroup)

@@ -6,16 +6,24 @@ Every variable is documented in README.md ("Configuration"); keep the two in ste
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from sandbox import resource_paths
+
 ENVIRONMENTS = ("development", "test", "production")
 MAIL_BACKENDS = ("console", "file", "smtp")
 JOB_RUNNERS = ("inprocess", "rq")
 DEFAULT_MAIL_FROM = "no-reply@sandbox.invalid"
+DEFAULT_REGULATOR_ADDRESS = "1 Example Square|Example City"
+DEFAULT_REGULATOR_LOGO = "img/regulator-logo.svg"
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+# A path under static/ (letters fetch only their own static files): no URL, no "..", no leading slash.
+STATIC_FILE_PATH = re.compile(r"^(?!.*\.\.)[A-Za-z0-9_-][A-Za-z0-9_./-]*\.(svg|png|jpg)$")
 
 
 class ConfigError(RuntimeError):
@@ -36,6 +44,11 @@ class Settings:
     mail_file_path: str
     smtp_url: str | None
     jobs: str
+    regulator_address: tuple[str, ...]
+    regulator_logo: str
+    signatory_name: str
+    signatory_title: str
+    public_base_url: str
 
     def flask_config(self) -> dict[str, object]:
         is_production = self.environment == "production"
@@ -52,6 +65,11 @@ class Settings:
             "SANDBOX_MAX_UPLOAD_MB": self.max_upload_mb,
             "SANDBOX_STORAGE_PATH": self.storage_path,
             "SANDBOX_REGULATOR_NAME": self.regulator_name,
+            "SANDBOX_REGULATOR_ADDRESS": list(self.regulator_address),
+            "SANDBOX_REGULATOR_LOGO": self.regulator_logo,
+            "SANDBOX_SIGNATORY_NAME": self.signatory_name,
+            "SANDBOX_SIGNATORY_TITLE": self.signatory_title,
+            "SANDBOX_PUBLIC_BASE_URL": self.public_base_url,
             "SANDBOX_MAIL_BACKEND": self.mail_backend,
             "SANDBOX_MAIL_FROM": self.mail_from,
             "SANDBOX_MAIL_FILE_PATH": self.mail_file_path,
@@ -104,13 +122,14 @@ def load_settings(instance_path: str, overrides: dict[str, object] | None = None
     jobs = _choice(env, "SANDBOX_JOBS", JOB_RUNNERS)
     if jobs == "rq" and redis_url is None:
         raise ConfigError("SANDBOX_JOBS=rq needs REDIS_URL (the Redis the RQ queue lives in).")
+    regulator_name = env.get("SANDBOX_REGULATOR_NAME", "Sandbox Regulatory Authority")
     return Settings(
         environment=environment,
         database_url=database_url,
         secret_key=_secret_key(env, environment, instance_path),
         redis_url=redis_url,
         max_upload_mb=_positive_int(env, "SANDBOX_MAX_UPLOAD_MB", 25),
-        regulator_name=env.get("SANDBOX_REGULATOR_NAME", "Sandbox Regulatory Authority"),
+        regulator_name=regulator_name,
         # Uploaded evidence files; created on first use, not here (see sandbox.applications.documents).
         storage_path=env.get("SANDBOX_STORAGE_PATH") or str(Path(instance_path, "documents")),
         mail_backend=mail_backend,
@@ -119,6 +138,11 @@ def load_settings(instance_path: str, overrides: dict[str, object] | None = None
         mail_file_path=env.get("SANDBOX_MAIL_FILE_PATH") or str(Path(instance_path, "outbox")),
         smtp_url=smtp_url,
         jobs=jobs,
+        regulator_address=_address_lines(env),
+        regulator_logo=_static_file(env, "SANDBOX_REGULATOR_LOGO", DEFAULT_REGULATOR_LOGO),
+        signatory_name=env.get("SANDBOX_SIGNATORY_NAME") or "Head of the AI Sandbox",
+        signatory_title=env.get("SANDBOX_SIGNATORY_TITLE") or f"For and on behalf of the {regulator_name}",
+        public_base_url=_public_base_url(env),
     )
 
 
@@ -187,4 +211,36 @@ def _positive_int(env: dict[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
     if value <= 0:
         raise ConfigError(f"{name} must be greater than zero.")
+    return value
+
+
+def _address_lines(env: dict[str, str]) -> tuple[str, ...]:
+    """The letterhead's address: lines separated by "|" (easy in an environment file) or by newlines."""
+    raw = env.get("SANDBOX_REGULATOR_ADDRESS") or DEFAULT_REGULATOR_ADDRESS
+    lines = tuple(line.strip() for line in re.split(r"[|\n]", raw) if line.strip())
+    if not lines:
+        raise ConfigError("SANDBOX_REGULATOR_ADDRESS must have at least one line (separate lines with '|').")
+    if len(lines) > 8 or any(len(line) > 120 for line in lines):
+        raise ConfigError("SANDBOX_REGULATOR_ADDRESS must fit a letterhead: at most 8 lines of 120 characters.")
+    return lines
+
+
+def _static_file(env: dict[str, str], name: str, default: str) -> str:
+    """A file under static/ that letters show; checked now so a typo fails at start-up, not at the first letter."""
+    value = env.get(name) or default
+    if not STATIC_FILE_PATH.match(value):
+        raise ConfigError(f"{name} must be a path under static/ ending in .svg, .png or .jpg, "
+                          f"like {default}, not {value!r}.")
+    if not (resource_paths().static / value).is_file():
+        raise ConfigError(f"{name}: there is no file static/{value}.")
+    return value
+
+
+def _public_base_url(env: dict[str, str]) -> str:
+    """Where the public verification page is reached, printed on every letter: so an absolute http(s) URL."""
+    value = (env.get("SANDBOX_PUBLIC_BASE_URL") or DEFAULT_PUBLIC_BASE_URL).rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError("SANDBOX_PUBLIC_BASE_URL must be the service's public address, like "
+                          f"https://sandbox.example.org, not {value!r}.")
     return value

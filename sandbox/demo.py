@@ -24,6 +24,8 @@ from sandbox.core.db import utcnow
 from sandbox.core.permissions import Role
 from sandbox.decisions.operations import decide
 from sandbox.demo_answers import application_answers
+from sandbox.checklists.case_checklist import case_items
+from sandbox.checklists.operations import rate_item
 from sandbox.reviews.assessment import recommend, score_eligibility
 from sandbox.reviews.assignments import assign, declare_no_conflict
 from sandbox.reviews.information_requests import send_information_request
@@ -137,6 +139,7 @@ ELIGIBILITY = (("scope", "met"), ("genuine_innovation", "met"), ("consumer_benef
                ("sandbox_need", "met"), ("readiness", "partly_met"))
 ADMISSION_CONDITIONS = ["Tell participants before they start that an AI system is involved and how to opt out.",
                         "Report every serious incident to us within 2 working days."]
+CHECKLIST_NOTE = "The evidence covers the pilot only; ask for the plan for the full test before admission."
 INFORMATION_QUESTIONS = ["How will you check that the model does not treat older customers less favourably?",
                          "Send the results of your most recent test of the kill switch."]
 
@@ -249,6 +252,19 @@ class _DemoBuilder:
         for score in score_eligibility(self.session, self.case, self.officer, notes,
                                        expected_version=self.case.version):
             score.scored_at = _moment(day)
+        self._rate_checklist(day, partly=argument == "partly")
+
+    def _rate_checklist(self, day: date, *, partly: bool) -> None:
+        """Every mandatory item and most others (the first fifteen only, for a case still being assessed); a few
+        are partly met, with the officer's note."""
+        items = case_items(self.session, self.case.id)
+        for number, item in enumerate(items[:15] if partly else items):
+            if not item.mandatory and number % 3 == 0:
+                continue
+            rating, note = ("partly_met", CHECKLIST_NOTE) if number % 7 == 3 else ("met", "")
+            entry = rate_item(self.session, self.case, item, self.officer, rating, note,
+                              expected_version=item.version)
+            entry.rated_at = item.rated_at = _moment(day)
 
     def _recommend(self, day: date, outcome: str) -> None:
         reasons = self.spec.reasons if outcome != "waitlist" else (

@@ -22,6 +22,7 @@ from redis import Redis
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from sandbox.decisions.letter_batches import run_batch
 from sandbox.extensions import db
 from sandbox.notifications.delivery import deliver_pending, mail_backend_from_config
 from sandbox.notifications.models import OutboxEmail
@@ -39,7 +40,13 @@ def deliver_mail(limit: int = 100) -> None:
     log.info("mail delivery: %s", report.summary())
 
 
-JOBS: dict[str, Callable[..., None]] = {"deliver_mail": deliver_mail}
+def issue_letters(batch_id: int) -> None:
+    """Issue a batch of letters, each in its own transaction, then send the e-mails telling the applicants."""
+    run_batch(db.session, batch_id)
+    deliver_mail()
+
+
+JOBS: dict[str, Callable[..., None]] = {"deliver_mail": deliver_mail, "issue_letters": issue_letters}
 
 
 def enqueue(name: str, **kwargs: Any) -> None:

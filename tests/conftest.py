@@ -97,7 +97,8 @@ def empty_all_tables() -> None:
         for table in reversed(tables):
             db.session.execute(table.delete())
     if db.engine.dialect.name != "postgresql":
-        db.session.execute(text("DELETE FROM case_search"))  # FTS5 takes no foreign keys (PostgreSQL cascades)
+        for table in ("case_search", "case_search_open"):  # FTS5 takes no foreign keys (PostgreSQL cascades)
+            db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - our own table names
     db.session.execute(text("UPDATE audit_chain_head SET last_seq = 0, last_hash = :genesis"), {"genesis": "0" * 64})
     db.session.commit()
 

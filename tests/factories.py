@@ -77,3 +77,13 @@ def assign_decider(case, decider, lead) -> None:
     assign(db.session, case, decider, AssignmentRole.DECISION_MAKER, lead, expected_version=case.version)
     declare_no_conflict(db.session, case, decider)
     db.session.commit()
+
+
+def rate_mandatory_items(case, officer, rating: str = "met") -> None:
+    """The officer rates every mandatory checklist item (a decision waits for them); flushes, the caller commits."""
+    from sandbox.checklists.case_checklist import missing_mandatory
+    from sandbox.checklists.operations import rate_item
+
+    for item in missing_mandatory(db.session, case.id):
+        rate_item(db.session, case, item, officer, rating, "" if rating == "met" else "Checked.",
+                  expected_version=item.version)

@@ -16,6 +16,7 @@ from sandbox.applications.models import ApplicationDraft, ApplicationRevision, N
 from sandbox.applications.schemas import draft_schema, is_asked, missing_answers
 from sandbox.applications.sections import SECTION_BY_KEY, SECTIONS, SectionSpec
 from sandbox.cases.models import Case
+from sandbox.checklists.case_checklist import copy_template_to_case
 from sandbox.core.audit import record_event
 from sandbox.core.db import utcnow
 from sandbox.core.errors import Conflict, DomainError
@@ -139,6 +140,7 @@ def submit_application(session: Session, case: Case, actor: User, declaration: d
     session.add(Notification(organisation_id=case.organisation_id, case_id=case.id, message=_(
         "Application %(reference)s was submitted by %(name)s.", reference=case.reference, name=actor.full_name)))
     index_case(session, case, draft.answers)
+    copy_template_to_case(session, case)
     session.flush()
     return revision
 

@@ -54,6 +54,9 @@ class InformationQuestion(Base):
     position: Mapped[int] = mapped_column()
     text: Mapped[str] = mapped_column(String(4000))
     answer: Mapped[str | None] = mapped_column(String(10_000))
+    # Asked straight from a checklist item: the applicant sees which one, the officer finds it on the item.
+    checklist_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_checklist_items.id", ondelete="SET NULL"), index=True)
 
     request: Mapped[InformationRequest] = relationship(back_populates="questions")
 

@@ -30,6 +30,9 @@ from sandbox.workflow.models import WorkflowVersion
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
+# A search of every case (state "all") looks among this many of the most recently sent matches (see
+# search.matching_cases): more than COUNT_CAP, so "More than 1,000 cases match" still shows when it is true.
+SEARCH_HISTORY_CAP = COUNT_CAP + 1
 EXPORT_LIMIT = 100_000
 
 
@@ -141,7 +144,9 @@ def filter_conditions(query: QueueQuery, viewer_id: int, dialect: str, today: da
         conditions.append(Case.submitted_at < start_of_regulator_day(query.submitted_to + timedelta(days=1)))
     terms = search_terms(query.search)
     if terms:
-        conditions.append(matching_cases(dialect, terms, few_candidates=_has_few_candidates(query)))
+        conditions.append(matching_cases(dialect, terms, open_only=query.state == "open",
+                                         few_candidates=_has_few_candidates(query),
+                                         most_recent=SEARCH_HISTORY_CAP if query.state == "all" else None))
     elif query.search.strip():
         conditions.append(false())  # only punctuation: nothing can match
     return conditions
@@ -150,7 +155,8 @@ def filter_conditions(query: QueueQuery, viewer_id: int, dialect: str, today: da
 def _has_few_candidates(query: QueueQuery) -> bool:
     """Whether the state filter leaves a set whose size does not grow with the years (the open queue, a state's
     cases): walking it in order, looking each case up among a search's matches, then costs the same at any size.
-    Across all cases, starting from the matches is cheaper."""
+    Across all cases, starting from the matches is cheaper. (The open queue searches the open cases' own index,
+    so its matches are few as well.)"""
     return query.state != "all"
 
 

@@ -3,6 +3,10 @@
 The index is one row per case, made by the migrations because it differs by database: an FTS5 table on
 SQLite (the case id is its rowid) and a tsvector column with a GIN index on PostgreSQL. Both match the
 same way: every word typed must start a word of the case's text (so "auro cred" finds "Aurora Credit").
+
+Open cases are indexed apart as well (a second FTS5 table on SQLite, a partial GIN index on PostgreSQL; a
+trigger on `cases.is_open` moves a case in and out), so a search of the working queue reads the open cases'
+documents only: its cost follows the team's workload, not the years of history (migration 0007).
 """
 
 from __future__ import annotations
@@ -56,27 +60,38 @@ def index_case(session: Session, case: Case, answers: dict[str, Any]) -> None:
     if session.get_bind().dialect.name == "postgresql":
         heading, body = words_only(heading), words_only(body)
         session.execute(text(
-            "INSERT INTO case_search (case_id, document) VALUES (:id, setweight(to_tsvector('simple', :heading), 'A')"
-            " || to_tsvector('simple', :body)) ON CONFLICT (case_id) DO UPDATE SET document = EXCLUDED.document"),
-            {"id": case.id, "heading": heading, "body": body})
-    else:
-        session.execute(text("DELETE FROM case_search WHERE rowid = :id"), {"id": case.id})
-        session.execute(text("INSERT INTO case_search (rowid, document) VALUES (:id, :document)"),
-                        {"id": case.id, "document": f"{heading}\n{body}"})
+            "INSERT INTO case_search (case_id, document, is_open) VALUES (:id, setweight(to_tsvector('simple',"
+            " :heading), 'A') || to_tsvector('simple', :body), :is_open) ON CONFLICT (case_id) DO UPDATE"
+            " SET document = EXCLUDED.document, is_open = EXCLUDED.is_open"),
+            {"id": case.id, "heading": heading, "body": body, "is_open": bool(case.is_open)})
+        return
+    document = {"id": case.id, "document": f"{heading}\n{body}"}
+    for table, wanted in (("case_search", True), ("case_search_open", bool(case.is_open))):
+        session.execute(text(f"DELETE FROM {table} WHERE rowid = :id"), document)
+        if wanted:
+            session.execute(text(f"INSERT INTO {table} (rowid, document) VALUES (:id, :document)"), document)
 
 
-def matching_cases(dialect: str, terms: list[str], *, few_candidates: bool = False) -> ColumnElement[bool]:
+def matching_cases(dialect: str, terms: list[str], *, open_only: bool = False, few_candidates: bool = False,
+                   most_recent: int | None = None) -> ColumnElement[bool]:
     """A condition on Case: the case's text contains every term (as the start of a word).
 
-    `few_candidates`: the other conditions leave a set of bounded size (the open queue, a state). SQLite then
-    walks those cases in the page's order and looks each one up among the matches (`+cases.id` keeps it from
-    reading the case of every match instead, which a common word makes cost as much as the whole history).
+    `open_only`: the view holds open cases only, so the open cases' index is enough (and bounded).
+    `few_candidates`: the other conditions leave a set of bounded size (a state). SQLite then walks those
+    cases in the page's order and looks each one up among the matches (`+cases.id` keeps it from reading the
+    case of every match instead, which a common word makes cost as much as the whole history).
+    `most_recent`: search the whole history, but keep only that many of the most recently sent matches (case ids
+    grow with time), so a common word costs the same in year ten as in year one; the queue says so.
     """
+    limit = f" ORDER BY {'case_id' if dialect == 'postgresql' else 'rowid'} DESC LIMIT {int(most_recent)}" \
+        if most_recent else ""
     if dialect == "postgresql":
         expression = " & ".join(f"{term}:*" for term in terms)
-        return Case.id.in_(text("SELECT case_id FROM case_search WHERE document @@ to_tsquery('simple', :terms)")
-                           .bindparams(terms=expression).columns(case_id=Case.id.type))
+        only_open = " AND is_open" if open_only else ""
+        return Case.id.in_(text("SELECT case_id FROM case_search WHERE document @@ to_tsquery('simple', :terms)"
+                                + only_open + limit).bindparams(terms=expression).columns(case_id=Case.id.type))
     expression = " AND ".join(f'"{term}"*' for term in terms)
+    table = "case_search_open" if open_only else "case_search"
     case_id = UnaryExpression(Case.id, operator=custom_op("+"), type_=Case.id.type) if few_candidates else Case.id
-    return case_id.in_(text("SELECT rowid FROM case_search WHERE case_search MATCH :terms")
+    return case_id.in_(text(f"SELECT rowid FROM {table} WHERE {table} MATCH :terms{limit}")  # noqa: S608 - ours
                        .bindparams(terms=expression).columns(rowid=Case.id.type))

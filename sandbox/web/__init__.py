@@ -8,17 +8,24 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from sandbox.jobs import deliver_mail_after_request
 from sandbox.web import (
     access,
+    admin,
     auth,
     case,
+    case_checklist,
     dashboard,
     documents,
     errors,
     home,
+    job_start,
+    letters,
     portal,
+    portal_checklist,
+    portal_letters,
     queue,
     review,
     security,
     transactions,
+    verify,
     workflow,
 )
 from sandbox.web.navigation import navigation_for
@@ -28,6 +35,7 @@ def init_app(app: Flask) -> None:
     WTFormsHelpers(app)
     transactions.init_app(app)
     deliver_mail_after_request(app)  # e-mail queued by a committed request goes out after it, off the request
+    job_start.init_app(app)  # and so do the jobs a committed request started
     security.init_app(app)
     access.init_app(app)
     errors.init_app(app)
@@ -40,6 +48,12 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(documents.bp)
     app.register_blueprint(queue.bp)
     app.register_blueprint(case.bp)
+    app.register_blueprint(case_checklist.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(portal_checklist.bp)
+    app.register_blueprint(letters.bp)
+    app.register_blueprint(portal_letters.bp)
+    app.register_blueprint(verify.bp)
     app.jinja_env.globals["navigation_for"] = navigation_for
     app.jinja_env.globals["service_name"] = "Sandbox"

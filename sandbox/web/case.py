@@ -26,6 +26,7 @@ from sandbox.applications.models import ApplicationRevision
 from sandbox.applications.revisions import revision_changes
 from sandbox.applications.sections import SECTION_BY_KEY, SECTIONS
 from sandbox.cases.models import Case
+from sandbox.checklists.case_checklist import checklist_summary
 from sandbox.core.errors import DomainError, Forbidden
 from sandbox.core.permissions import Role, roles, staff
 from sandbox.decisions import operations as decisions
@@ -212,7 +213,8 @@ def recommend(case_id: int) -> ResponseReturnValue:
 def decide(case_id: int) -> ResponseReturnValue:
     case = _case(case_id)
     rights = assessment.rights_on(db.session, case, _user())
-    render = _on_form_page(case, "review/_case_page_decision.html", defaults=_recommended_values(case))
+    render = _on_form_page(case, "review/_case_page_decision.html", defaults=_recommended_values(case),
+                           checklist=checklist_summary(db.session, case.id))
     if request.method == "GET":
         _require(rights.may_decide, rights.is_barred_by_four_eyes)
         return render({})
@@ -306,7 +308,8 @@ def _on_case_page(case: Case, form: str) -> Render:
     return lambda errors: _render_case(case, errors=_anchored(errors, form), posted=form)
 
 
-def _on_form_page(case: Case, template: str, *, defaults: Mapping[str, Any] | None = None) -> Render:
+def _on_form_page(case: Case, template: str, *, defaults: Mapping[str, Any] | None = None,
+                  **extra: Any) -> Render:
     def render(errors: dict[str, str]) -> str:
         file, today, errors = assessment.load_case_file(db.session, case), regulator_today(), _anchored(errors, "form")
         values = request.form if request.method == "POST" else _form_defaults(template, file, defaults)
@@ -315,7 +318,7 @@ def _on_form_page(case: Case, template: str, *, defaults: Mapping[str, Any] | No
                                rights=assessment.rights_on(db.session, case, _user()),
                                example_date=today + EXAMPLE_AHEAD, question_slots=QUESTION_SLOTS,
                                idempotency_key=request.form.get("idempotency_key") or secrets.token_urlsafe(16),
-                               **_labels())
+                               **_labels(), **extra)
     return render
 
 
@@ -369,6 +372,7 @@ def _render_case(case: Case, *, errors: dict[str, str] | None = None, posted: st
         documents=[d for d in all_documents if d.is_current], history=documents.earlier_versions(all_documents),
         workloads=workloads, emails=emails_for_case(db.session, case.id), criteria=assessment.ELIGIBILITY_CRITERIA,
         open_request=information_requests.open_request(db.session, case), errors=errors or {}, posted=posted,
+        checklist=checklist_summary(db.session, case.id),
         error_list=error_list(errors or {}), values=request.form if posted else {},
         **_labels())
 

@@ -23,8 +23,10 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("home.index", _l("Home"), ALL_ROLES),
     NavItem("portal.dashboard", _l("Your applications"), frozenset({Role.APPLICANT})),
     NavItem("queue.index", _l("Review queue"), frozenset(STAFF_ROLES)),
+    NavItem("letters.register", _l("Letters"), frozenset(STAFF_ROLES)),
     NavItem("dashboard.show", _l("Dashboard"), frozenset({Role.LEAD, Role.DECISION_MAKER, Role.ADMIN})),
     NavItem("workflow.show", _l("Workflow"), frozenset(STAFF_ROLES)),
+    NavItem("admin.checklists", _l("Checklists"), frozenset({Role.ADMIN})),
     NavItem("auth.change_password", _l("Your account"), ALL_ROLES),
 )
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from sandbox.accounts.models import User
 from sandbox.cases.models import Case, CaseTransition, ClockPause, ReferenceCounter
+from sandbox.checklists.models import CaseItem
 from sandbox.core.audit import AuditEvent
 from sandbox.core.db import utcnow
 from sandbox.reviews.models import AssignmentRole, CaseAssignment
@@ -28,6 +29,9 @@ MAX_REASONS_LENGTH = 10_000
 ASSESSING_ACTIONS = ("start_triage", "start_assessment", "request_information", "recommend")
 # Scoring eligibility is assessing too, though it is no move of the workflow: its audit event says who scored.
 ELIGIBILITY_SCORED_EVENT = "case.eligibility_scored"
+CHECKLIST_RATED_EVENT = "checklist.item_rated"  # rating a checklist item is assessing as well
+ASSESSING_EVENTS = (ELIGIBILITY_SCORED_EVENT, CHECKLIST_RATED_EVENT)
+MISSING_ITEMS_LISTED = 12
 ASSIGNED_ROLES = frozenset(role.value for role in AssignmentRole)
 
 
@@ -73,7 +77,8 @@ def reasons_given(context: TransitionContext) -> str | None:
 
 
 def has_assessed(session: Session, case_id: int, user_id: int) -> bool:
-    """Four-eyes: the user triaged, assessed, scored or recommended on this case (at any time, in any role)."""
+    """Four-eyes: the user triaged, assessed, scored, rated checklist items or recommended on this case (at any
+    time, in any role)."""
     moved = session.scalar(select(CaseTransition.id).where(
         CaseTransition.case_id == case_id, CaseTransition.actor_id == user_id,
         CaseTransition.action.in_(ASSESSING_ACTIONS)).limit(1))
@@ -81,7 +86,7 @@ def has_assessed(session: Session, case_id: int, user_id: int) -> bool:
         return True
     return session.scalar(select(AuditEvent.id).where(
         AuditEvent.case_id == case_id, AuditEvent.actor_id == user_id,
-        AuditEvent.action == ELIGIBILITY_SCORED_EVENT).limit(1)) is not None
+        AuditEvent.action.in_(ASSESSING_EVENTS)).limit(1)) is not None
 
 
 def four_eyes(context: TransitionContext) -> str | None:
@@ -91,6 +96,19 @@ def four_eyes(context: TransitionContext) -> str | None:
     if has_assessed(context.session, context.case.id, context.actor.id):
         return _("You worked on the assessment of this case, so another decision maker must decide it.")
     return None
+
+
+def mandatory_checklist_rated(context: TransitionContext) -> str | None:
+    """A decision waits until every mandatory item of the case's checklist is rated; the message lists them."""
+    missing = list(context.session.scalars(select(CaseItem.code).where(
+        CaseItem.case_id == context.case.id, CaseItem.mandatory, CaseItem.rating.is_(None),
+        CaseItem.retired_at.is_(None)).order_by(CaseItem.section_position, CaseItem.position)))
+    if not missing:
+        return None
+    listed = ", ".join(missing[:MISSING_ITEMS_LISTED])
+    if len(missing) > MISSING_ITEMS_LISTED:
+        listed = _("%(codes)s and %(count)d more", codes=listed, count=len(missing) - MISSING_ITEMS_LISTED)
+    return _("Rate every mandatory checklist item first. Not rated yet: %(codes)s.", codes=listed)
 
 
 def has_case_officer(context: TransitionContext) -> str | None:
@@ -188,6 +206,7 @@ GUARDS: dict[str, Guard] = {
     "no_open_information_request": no_open_information_request,
     "reasons_given": reasons_given,
     "four_eyes": four_eyes,
+    "mandatory_checklist_rated": mandatory_checklist_rated,
     "within_reconsideration_window": within_reconsideration_window,
     "not_original_decider": not_original_decider,
 }

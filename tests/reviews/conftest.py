@@ -20,7 +20,7 @@ from sandbox.reviews import assessment
 from sandbox.workflow.engine import perform, regulator_today
 from tests.applications.filling import section_answers
 from tests.conftest import csrf_token_from
-from tests.factories import assign_decider, make_organisation, make_user, pick_up
+from tests.factories import assign_decider, make_organisation, make_user, pick_up, rate_mandatory_items
 
 
 @dataclass
@@ -82,6 +82,8 @@ def admission_parameters() -> dict:
 
 
 def recommend_admission(case: Case, officer: User) -> None:
+    """The officer rates the mandatory checklist items (met) and recommends admission."""
+    rate_mandatory_items(case, officer)
     assessment.recommend(db.session, case, officer, "admit", "Meets every criterion.",
                          ["Report monthly on complaints", "Keep a human in the loop for declines"],
                          admission_parameters(), expected_version=case.version)

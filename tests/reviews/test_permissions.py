@@ -1,7 +1,7 @@
 """The permission matrix of the regulator's pages: who may open each queue and case page, and who may
 act through each of their forms, on a case awaiting decision (officer assessed it; decision maker assigned).
 
-Every GET and POST route of the queue, case, review and dashboard blueprints must appear here: a new route
+Every GET and POST route of the queue, case, checklist, review and dashboard blueprints must appear here: a new route
 without a row fails `test_every_staff_route_is_in_the_matrix`. Forms are posted with valid data, so an
 allowed person's answer is a success or a state refusal (303/409/422), never 403 or 404.
 """
@@ -13,6 +13,7 @@ from flask import Flask
 
 from sandbox.accounts.conflicts import declare_conflict
 from sandbox.cases.models import Case
+from sandbox.checklists.case_checklist import case_items
 from sandbox.core.permissions import Role
 from sandbox.extensions import db
 from tests.conftest import csrf_token_from
@@ -38,6 +39,9 @@ PAGES = {
     "queue.index": ("/queue/", [403, 403, 200, 200, 200, 200, 200, 200, 200]),
     "queue.export": ("/queue/export.csv", [403, 403, 200, 200, 200, 200, 200, 200, 200]),
     "dashboard.show": ("/dashboard/", [403, 403, 403, 403, 403, 200, 200, 200, 200]),
+    "checklist.index": ("/cases/{id}/checklist", [403, 403, 200, 200, 404, 200, 200, 200, 200]),
+    "checklist.export": ("/cases/{id}/checklist.csv", [403, 403, 200, 200, 404, 200, 200, 200, 200]),
+    "checklist.item": ("/cases/{id}/checklist/{item}", [403, 403, 200, 200, 404, 200, 200, 200, 200]),
 }
 
 # Forms: who is allowed (anyone else must get 403 or 404, and nothing may change).
@@ -50,7 +54,17 @@ FORMS = {
                     {"decider"}),
     "case.move": ("/cases/{id}/transitions", {"action": "close", "reasons": "x"}, set()),
     "case.declare": ("/cases/{id}/declaration", {"confirm": "yes"}, set()),
+    # Rated and asked during assessment only: the assigned officer is refused by the case's state here.
+    "checklist.rate": ("/cases/{id}/checklist/{item}/rating", {"rating": "not_met", "note": "No DPIA.",
+                                                              "item_version": "1"}, {"officer"}),
+    "checklist.ask": ("/cases/{id}/checklist/{item}/question", {"question-1": "Send the DPIA.", "due_on-day": "1",
+                                                               "due_on-month": "1", "due_on-year": "2099"},
+                      {"officer"}),
 }
+
+
+def first_item_id(case: Case) -> int:
+    return case_items(db.session, case.id)[0].id
 
 
 @pytest.fixture
@@ -74,7 +88,7 @@ def signed_in(app: Flask, user):
 @pytest.mark.parametrize("endpoint", sorted(PAGES))
 def test_staff_pages_answer_each_role_as_the_matrix_says(app: Flask, actors, case_pending_decision, endpoint):
     path, expected = PAGES[endpoint]
-    path = path.format(id=case_pending_decision.id)
+    path = path.format(id=case_pending_decision.id, item=first_item_id(case_pending_decision))
     found = []
     for name in ACTORS:
         response = signed_in(app, actors[name]).get(path)
@@ -94,7 +108,8 @@ def test_staff_forms_let_only_the_right_people_act(app: Flask, actors, staff: St
         version = db.session.get(Case, case_id).version
         values = {key: value.format(decider2=staff.decider2.id) for key, value in data.items()}
         token = csrf_token_from(client, "/")
-        response = client.post(path.format(id=case_id), data={**values, "version": str(version),
+        response = client.post(path.format(id=case_id, item=first_item_id(case_pending_decision)),
+                               data={**values, "version": str(version),
                                                                "csrf_token": token})
         if name in allowed:
             assert response.status_code not in DENIED, f"{name} was refused {endpoint}"
@@ -107,7 +122,7 @@ def test_staff_forms_let_only_the_right_people_act(app: Flask, actors, staff: St
 def _refused_for_role(page: str) -> bool:
     """A member of staff refused by the workflow (not assigned, not declared, wrong role) sees why."""
     return any(text in page for text in ("Only the", "Your role cannot", "not possible while", "no declaration",
-                                        "cannot", "Only a team lead"))
+                                        "cannot", "Only a team lead", "rated during triage"))
 
 
 def test_every_staff_route_is_in_the_matrix(app: Flask):
@@ -116,7 +131,7 @@ def test_every_staff_route_is_in_the_matrix(app: Flask):
         "queue.save_view", "queue.delete_view", "queue.assign_selected", "case.download", "case.declare_conflict"}
     covered = {endpoint.split("/")[0] for endpoint in covered}
     staff_endpoints = {rule.endpoint for rule in app.url_map.iter_rules()
-                       if rule.endpoint.split(".")[0] in ("queue", "case", "review", "dashboard")}
+                       if rule.endpoint.split(".")[0] in ("queue", "case", "review", "dashboard", "checklist")}
     assert staff_endpoints - covered == set()
 
 

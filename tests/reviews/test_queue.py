@@ -143,6 +143,30 @@ def test_queue_search_finds_a_case_by_its_reference(client: FlaskClient, world):
     assert references(client, f"?q={reference}") == [reference]
 
 
+def test_queue_search_of_open_cases_follows_a_case_closing_and_reopening(client: FlaskClient, world):
+    """The open queue searches the open cases' own index; a trigger on is_open moves a case out and back."""
+    sign_in(client, world["officer"])
+    case = world["cases"]["soon"]
+    case.state, case.is_open = "withdrawn", False
+    db.session.commit()
+    assert references(client, "?q=chatbot") == [world["ref"]["later"]]
+    assert world["ref"]["soon"] in references(client, "?state=all&q=chatbot")
+    assert references(client, "?state=withdrawn&q=chatbot") == [world["ref"]["soon"]]
+    case.state, case.is_open = "triage", True
+    db.session.commit()
+    assert references(client, "?q=chatbot") == [world["ref"]["soon"], world["ref"]["later"]]
+
+
+def test_queue_search_of_every_case_keeps_the_most_recent_matches(client: FlaskClient, world, monkeypatch):
+    """Across all states a search looks among the most recently sent matches only (a bounded number)."""
+    from sandbox.reviews import queue
+    sign_in(client, world["officer"])
+    assert references(client, "?state=all&q=chatbot") == [world["ref"]["soon"], world["ref"]["later"]]
+    monkeypatch.setattr(queue, "SEARCH_HISTORY_CAP", 1)
+    assert references(client, "?state=all&q=chatbot") == [world["ref"]["later"]]  # sent after "soon"
+    assert references(client, "?q=chatbot") == [world["ref"]["soon"], world["ref"]["later"]]  # open queue: all
+
+
 def test_queue_keyset_pages_cover_every_case_once_and_previous_goes_back(client: FlaskClient, world):
     for _ in range(116):
         sent_case(world["aurora"], deadline_on=regulator_today() + timedelta(days=20))
