@@ -12,6 +12,8 @@ each round renders it in full (validation, template, layout, PDF/A-3 with tags a
 lays out the same HTML without writing a PDF (WeasyPrint's `render()`, the floor): the two alternate so a busy
 machine slows both alike, and `ratio_to_layout` is the full render's median over the layout's median.
 
+The same letter without its annex (two pages) is timed too, to show what the annex's table costs.
+
 Memory: resident set size after the warm-up and after every 50 of `--memory-renders` further letters
 (`rss_growth_mb` is the last minus the first), and the process's peak. The dossier is a case with 40 checklist
 items, 200 audit events, documents, decisions and letters, rendered through `render_document` (seconds, median).
@@ -35,6 +37,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sandbox.decisions.letter_data import content_sha256
 from sandbox.decisions.rendering import (
     document_html,
     harfbuzz_subsetter_loaded,
@@ -92,6 +95,15 @@ def measure_letter(data: dict[str, Any], renders: int) -> dict[str, Any]:
             "pages": len(document.pages), "pdf_kb": pdf_bytes / 1024}
 
 
+def measure_short_letter(data: dict[str, Any], renders: int) -> dict[str, Any]:
+    """The same letter without its annex (two pages): how much of the time the annex's table takes."""
+    short = {**data, "checklist_annex": []}
+    short["verification"] = {**data["verification"], "content_sha256": content_sha256(short)}
+    render_letter(short)
+    walls = [timed(lambda: render_letter(short))[0] for _ in range(renders)]
+    return {"no_annex_p50_ms": statistics.median(walls)}
+
+
 def measure_memory(data: dict[str, Any], renders: int) -> dict[str, Any]:
     checkpoints = [rss_mb()]
     for count in range(1, renders + 1):
@@ -128,6 +140,7 @@ def report(figures: dict[str, Any]) -> None:
     row("layout only p50 (ms)", f"{figures['layout_p50_ms']:.0f}")
     row("layout only p50, CPU (ms)", f"{figures['layout_cpu_p50_ms']:.0f}")
     row("full / layout", f"{figures['ratio_to_layout']:.2f}", "ratio_to_layout")
+    row("same letter, no annex (2 pages) p50", f"{figures['no_annex_p50_ms']:.0f}")
     row("RSS at 0, 50, ... renders (MB)", " ".join(f"{mb:.0f}" for mb in figures["rss_checkpoints_mb"]))
     row(f"RSS growth over {figures['memory_renders']} renders (MB)", f"{figures['rss_growth_mb']:.1f}",
         "rss_growth_mb")
@@ -145,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures: dict[str, Any] = {"renders": args.renders, "memory_renders": args.memory_renders,
                                "harfbuzz": harfbuzz_subsetter_loaded()}
     figures.update(measure_letter(data, args.renders))
+    figures.update(measure_short_letter(data, max(10, args.renders // 2)))
     figures.update(measure_memory(data, args.memory_renders))
     figures.update(measure_dossier(args.dossiers))
     report(figures)

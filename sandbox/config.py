@@ -46,6 +46,7 @@ class Settings:
     jobs: str
     regulator_address: tuple[str, ...]
     regulator_logo: str
+    regulator_website: str
     signatory_name: str
     signatory_title: str
     public_base_url: str
@@ -67,6 +68,7 @@ class Settings:
             "SANDBOX_REGULATOR_NAME": self.regulator_name,
             "SANDBOX_REGULATOR_ADDRESS": list(self.regulator_address),
             "SANDBOX_REGULATOR_LOGO": self.regulator_logo,
+            "SANDBOX_REGULATOR_WEBSITE": self.regulator_website,
             "SANDBOX_SIGNATORY_NAME": self.signatory_name,
             "SANDBOX_SIGNATORY_TITLE": self.signatory_title,
             "SANDBOX_PUBLIC_BASE_URL": self.public_base_url,
@@ -140,6 +142,7 @@ def load_settings(instance_path: str, overrides: dict[str, object] | None = None
         jobs=jobs,
         regulator_address=_address_lines(env),
         regulator_logo=_static_file(env, "SANDBOX_REGULATOR_LOGO", DEFAULT_REGULATOR_LOGO),
+        regulator_website=_short_text(env, "SANDBOX_REGULATOR_WEBSITE"),
         signatory_name=env.get("SANDBOX_SIGNATORY_NAME") or "Head of the AI Sandbox",
         signatory_title=env.get("SANDBOX_SIGNATORY_TITLE") or f"For and on behalf of the {regulator_name}",
         public_base_url=_public_base_url(env),
@@ -223,6 +226,14 @@ def _address_lines(env: dict[str, str]) -> tuple[str, ...]:
     if len(lines) > 8 or any(len(line) > 120 for line in lines):
         raise ConfigError("SANDBOX_REGULATOR_ADDRESS must fit a letterhead: at most 8 lines of 120 characters.")
     return lines
+
+
+def _short_text(env: dict[str, str], name: str) -> str:
+    """An optional line of the letterhead (empty when unset): one line, short enough to print."""
+    value = (env.get(name) or "").strip()
+    if len(value) > 120 or "\n" in value:
+        raise ConfigError(f"{name} must be one line of at most 120 characters.")
+    return value
 
 
 def _static_file(env: dict[str, str], name: str, default: str) -> str:

@@ -20,12 +20,12 @@ from sandbox.applications.models import ApplicationDraft, Notification
 from sandbox.applications.operations import save_section, start_application, submit_application
 from sandbox.applications.sections import SECTIONS
 from sandbox.cases.models import Case, CaseTransition
+from sandbox.checklists.case_checklist import case_items
+from sandbox.checklists.operations import rate_item
 from sandbox.core.db import utcnow
 from sandbox.core.permissions import Role
 from sandbox.decisions.operations import decide
 from sandbox.demo_answers import application_answers
-from sandbox.checklists.case_checklist import case_items
-from sandbox.checklists.operations import rate_item
 from sandbox.reviews.assessment import recommend, score_eligibility
 from sandbox.reviews.assignments import assign, declare_no_conflict
 from sandbox.reviews.information_requests import send_information_request

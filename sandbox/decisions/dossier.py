@@ -108,6 +108,11 @@ def answer_text(value: Any, field: FieldSpec) -> str:
         return ", ".join(labels.get(item, item) for item in value)
     if field.kind is FieldKind.CHOICE:
         return labels.get(value, value)
+    if field.kind is FieldKind.DATE:
+        try:
+            return date.fromisoformat(value).strftime("%-d %B %Y")
+        except ValueError:
+            return str(value)
     return str(value)
 
 

@@ -9,6 +9,7 @@ sentence per kind and are what the case officer may edit in the preview.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,6 +26,7 @@ from sandbox.applications.models import ApplicationRevision
 from sandbox.applications.sections import SECTION_BY_KEY
 from sandbox.cases.models import Case
 from sandbox.core.errors import DomainError
+from sandbox.decisions.letter_data import SHORT as ADDRESS_LINE
 from sandbox.decisions.letter_data import dump_letter_data
 from sandbox.decisions.models import Decision, DecisionOutcome
 from sandbox.reviews.models import InformationRequest
@@ -273,7 +275,8 @@ def paragraphs(text: str | None) -> list[str]:
 
 
 def lines_of(text: str | None) -> list[str]:
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+    """An address as typed, one line each (a line longer than a letter's address line is wrapped, never cut)."""
+    return [part for line in (text or "").splitlines() for part in textwrap.wrap(line.strip(), ADDRESS_LINE)]
 
 
 def latest_revision(session: Session, case: Case) -> ApplicationRevision | None:

@@ -280,6 +280,8 @@ def _kind_errors(data: dict[str, Any]) -> dict[str, list[str]]:
                                           "and it must."]
     if (kind == "exit") != (data["exit_record"] is not None):
         errors["exit_record"] = ["Only an exit letter carries the record of testing activities, and it must."]
+    if data["challenge"] is not None and data["challenge"]["deadline_on"] <= decision["decided_on"]:
+        errors["challenge"] = ["The deadline to challenge must come after the decision."]
     return errors
 
 
@@ -292,6 +294,8 @@ def _issued_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     missing = [name for name in ("number", "issued_on", "verification") if data[name] is None]
     if missing:
         return {name: ["An issued letter must have its " + name.replace("_", " ") + "."] for name in missing}
+    if data["issued_on"] < data["decision"]["decided_on"]:
+        return {"issued_on": ["A letter cannot be issued before the decision it carries."]}
     verification = data["verification"]
     if verification["number"] != data["number"]:
         return {"verification": ["The verification line must carry the letter's own number."]}

@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session, undefer
 
 from sandbox.accounts.models import User
@@ -39,7 +39,7 @@ class RegisterQuery:
     reference: str = ""
     issued_from: date | None = None
     issued_to: date | None = None
-    after: int | None = None  # keyset: the last letter id of the page before (newest first)
+    after: str | None = None  # keyset: the cursor of the last letter of the page before (see register_cursor)
 
 
 @dataclass(frozen=True)
@@ -52,16 +52,40 @@ class RegisterRow:
 @dataclass(frozen=True)
 class RegisterPage:
     rows: list[RegisterRow]
-    next_after: int | None
+    next_after: str | None
+
+
+CURSOR = re.compile(r"(draft|\d{4}-\d{2}-\d{2}T[0-9:.+-]+)~(\d{1,12})")
 
 
 def load_register(session: Session, query: RegisterQuery, viewer: User) -> RegisterPage:
-    statement = _register_statement(query, viewer.id).order_by(Letter.id.desc()).limit(PAGE_SIZE + 1)
-    if query.after is not None:
-        statement = statement.where(Letter.id < query.after)
+    """Drafts first (they wait for someone), then issued letters, the most recently issued first."""
+    statement = _register_statement(query, viewer.id).order_by(
+        Letter.issued_at.desc().nulls_first(), Letter.id.desc()).limit(PAGE_SIZE + 1)
+    if query.after:
+        statement = statement.where(_after(query.after))
     found = [RegisterRow(letter, reference, name) for letter, reference, name in session.execute(statement)]
     rows = found[:PAGE_SIZE]
-    return RegisterPage(rows, rows[-1].letter.id if len(found) > PAGE_SIZE else None)
+    return RegisterPage(rows, register_cursor(rows[-1].letter) if len(found) > PAGE_SIZE else None)
+
+
+def register_cursor(letter: Letter) -> str:
+    return f"{letter.issued_at.isoformat() if letter.issued_at else 'draft'}~{letter.id}"
+
+
+def _after(cursor: str) -> ColumnElement[bool]:
+    match = CURSOR.fullmatch(cursor)
+    if match is None:
+        raise NotFound(_("Page not found"))
+    stamp, letter_id = match.group(1), int(match.group(2))
+    if stamp == "draft":
+        return or_(and_(Letter.issued_at.is_(None), Letter.id < letter_id), Letter.issued_at.is_not(None))
+    try:
+        issued_at = datetime.fromisoformat(stamp)
+    except ValueError:
+        raise NotFound(_("Page not found")) from None
+    return and_(Letter.issued_at.is_not(None), or_(Letter.issued_at < issued_at,
+                                                   and_(Letter.issued_at == issued_at, Letter.id < letter_id)))
 
 
 def _register_statement(query: RegisterQuery, viewer_id: int) -> Select[Any]:

@@ -11,7 +11,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_l
 
 from sandbox.decisions.letter_content import KIND_LABELS
 from sandbox.decisions.letter_data import LINE, PARAGRAPHS
-from sandbox.decisions.letter_register import RegisterQuery
+from sandbox.decisions.letter_register import CURSOR, RegisterQuery
 from sandbox.decisions.letters import LetterState
 from sandbox.reviews.schemas_case import StrictSchema, _join_date_parts, split_conditions
 
@@ -37,7 +37,8 @@ class RegisterArgsSchema(Schema):
         "Enter the 'issued from' date as a real date, like 2026-03-27."))})
     issued_to = fields.Date(load_default=None, error_messages={"invalid": str(_l(
         "Enter the 'issued to' date as a real date, like 2026-03-27."))})
-    after = fields.Integer(load_default=None, strict=False, validate=validate.Range(min=1))
+    after = fields.String(load_default=None, validate=validate.Regexp(CURSOR, error=str(_l(
+        "This page of the register does not exist. Start again from the first page."))))
 
     @pre_load
     def drop_empty(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:

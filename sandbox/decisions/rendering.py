@@ -19,6 +19,7 @@ import logging
 import mimetypes
 import re
 import threading
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,7 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import cffi
+import pydyf
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 from weasyprint import CSS, HTML, Attachment, Document
@@ -46,15 +47,21 @@ logger = logging.getLogger(__name__)
 STATIC_SCHEME = "sandbox-static"
 STATIC_BASE = f"{STATIC_SCHEME}:/"
 STYLESHEET = "letters/letter.css"
+UA_STYLESHEET = "letters/ua.css"
 # PDF/A-3 (archival, allows the JSON attachment) with Unicode text; tagged on top for accessibility.
 PDF_VARIANT = "pdf/a-3u"
 # PDF/A's output intent: WeasyPrint's own sRGB profile, read once per process under our name. Asking for its
 # stock "srgb" intent would re-read the file at every render and leave it open (a ResourceWarning each time).
 OUTPUT_INTENT = "sandbox-srgb"
+# pydyf deflates every PDF stream at level 9: for a letter that is a quarter of the PDF-writing time, for
+# 2% fewer bytes than level 6 (measured: 27 ms against 8 ms per letter, 42 KB against 43 KB).
+DEFLATE_LEVEL = 6
 TEMPLATE_NAME = re.compile(r"^[a-z][a-z0-9_]*\.html$")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
 PLAIN_SCALARS = (str, int, float, bool, type(None))
+# How an attached file relates to the document (PDF/A-3's /AFRelationship, ISO 32000-2 7.11.3).
+AF_RELATIONSHIPS = ("Source", "Data", "Alternative", "Supplement", "Unspecified")
 
 
 class RenderingError(RuntimeError):
@@ -72,7 +79,11 @@ class DocumentAttachment:
     name: str
     content: bytes
     description: str
-    relationship: str = "Supplement"  # ISO 32000-2 7.11.3: Source, Data, Alternative, Supplement, Unspecified
+    relationship: str = "Supplement"
+
+    def __post_init__(self) -> None:
+        if self.relationship not in AF_RELATIONSHIPS:
+            raise ValueError(f"An attachment's relationship is one of {', '.join(AF_RELATIONSHIPS)}.")
 
 
 class StaticFetcher(URLFetcher):
@@ -106,6 +117,32 @@ class StaticFetcher(URLFetcher):
         return path
 
 
+class _Deflate:
+    """Stands in for the `zlib` module inside pydyf (and nowhere else): the same, but at DEFLATE_LEVEL."""
+
+    def compressobj(self, level: int = DEFLATE_LEVEL, *args: Any, **kwargs: Any) -> Any:
+        return zlib.compressobj(DEFLATE_LEVEL, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(zlib, name)
+
+
+def use_faster_deflate() -> None:
+    """pydyf hard-codes level 9 and offers no setting; its module's own `zlib` name is the one seam."""
+    if not isinstance(pydyf.zlib, _Deflate):
+        pydyf.zlib = _Deflate()  # type: ignore[attr-defined]  # pydyf's module global, see above
+
+
+class LetterHTML(HTML):
+    """A document of ours: laid out with the letters' own short user-agent stylesheet (static/letters/ua.css)."""
+
+    ua_stylesheet: CSS | None = None
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+        # WeasyPrint's hook for its HTML5 defaults; ours covers every element the templates use.
+        return [self.ua_stylesheet] if self.ua_stylesheet is not None else super()._ua_stylesheets(forms)
+
+
 class ShippedFontsOnly(FontConfiguration):
     """A font configuration that starts empty: only @font-face fonts (the shipped ones) exist in it."""
 
@@ -120,7 +157,7 @@ class ShippedFontsOnly(FontConfiguration):
 
 def _fontconfig_create() -> Any:
     """FcConfigCreate(), which WeasyPrint does not declare: an empty configuration, no system font directories."""
-    extra = cffi.FFI()
+    extra = type(text_ffi.ffi)()  # a cffi.FFI, from the cffi WeasyPrint itself depends on
     extra.include(text_ffi.ffi)  # share WeasyPrint's FcConfig type so the pointer passes to its functions
     extra.cdef("FcConfig * FcConfigCreate (void);")
     for name in ("libfontconfig.so.1", "fontconfig-1", "fontconfig", "libfontconfig-1.dll", "libfontconfig.1.dylib"):
@@ -169,11 +206,16 @@ def when(value: str | None, *, short: bool = False) -> str:
     return f"{moment:%Y-%m-%d %H:%M}" if short else f"{long_date(moment.date())}, {moment:%H:%M}"
 
 
-def paragraphs(text: str | None) -> Markup:
-    """Plain text to escaped <p> paragraphs: blank lines separate paragraphs, single newlines break lines."""
-    blocks = [block.strip() for block in re.split(r"\n\s*\n", text or "") if block.strip()]
-    return Markup("").join(Markup("<p>{}</p>").format(Markup("<br>").join(escape(line) for line in block.split("\n")))
-                           for block in blocks)
+def paragraphs(text: str | None, *, inline: bool = False) -> Markup:
+    """Plain text to escaped <p> paragraphs: blank lines separate paragraphs, single newlines break lines.
+
+    `inline`: one paragraph stays bare text (a list item needs no <p> box inside it: fewer boxes to lay out).
+    """
+    blocks = [Markup("<br>").join(escape(line) for line in block.strip().split("\n"))
+              for block in re.split(r"\n\s*\n", text or "") if block.strip()]
+    if inline and len(blocks) == 1:
+        return blocks[0]
+    return Markup("").join(Markup("<p>{}</p>").format(block) for block in blocks)
 
 
 def thousands(value: int) -> str:
@@ -212,6 +254,7 @@ class _Renderer:
     fetcher: StaticFetcher
     fonts: FontConfiguration
     stylesheet: CSS
+    ua_stylesheet: CSS
     color_profiles: dict[str, ColorProfile]
     image_cache: dict[str, Any]
 
@@ -232,12 +275,14 @@ def _renderer() -> _Renderer:
             if not harfbuzz_subsetter_loaded():
                 logger.error("HarfBuzz's subsetter (libharfbuzz-subset0) is not loaded: WeasyPrint falls back to "
                              "fontTools and every letter takes several times longer. Install libharfbuzz-subset0.")
+            use_faster_deflate()
             paths = resource_paths()
             fetcher = StaticFetcher(paths.static)
             fonts = ShippedFontsOnly()
             stylesheet = CSS(url=STATIC_BASE + STYLESHEET, url_fetcher=fetcher, font_config=fonts)
+            ua_stylesheet = CSS(url=STATIC_BASE + UA_STYLESHEET, url_fetcher=fetcher)
             _state["renderer"] = _Renderer(env=make_environment(paths.templates / "letters"), fetcher=fetcher,
-                                           fonts=fonts, stylesheet=stylesheet,
+                                           fonts=fonts, stylesheet=stylesheet, ua_stylesheet=ua_stylesheet,
                                            color_profiles={OUTPUT_INTENT: _srgb_profile()}, image_cache={})
         return _state["renderer"]
 
@@ -291,7 +336,7 @@ def html_to_pdf(html: str, *, attachments: Sequence[DocumentAttachment] = ()) ->
                                       relationship=item.relationship, url_fetcher=renderer.fetcher)
                            for item in attachments]
         try:
-            pdf = HTML(string=html, base_url=STATIC_BASE, url_fetcher=renderer.fetcher).write_pdf(
+            pdf = _document(html, renderer).write_pdf(
                 stylesheets=[renderer.stylesheet], font_config=renderer.fonts, cache=renderer.image_cache,
                 color_profiles=renderer.color_profiles, output_intent=OUTPUT_INTENT, pdf_variant=PDF_VARIANT,
                 pdf_tags=True, attachments=pdf_attachments)
@@ -306,11 +351,17 @@ def lay_out(html: str) -> Document:
     with _lock:
         renderer = _renderer()
         try:
-            return HTML(string=html, base_url=STATIC_BASE, url_fetcher=renderer.fetcher).render(
+            return _document(html, renderer).render(
                 stylesheets=[renderer.stylesheet], font_config=renderer.fonts, cache=renderer.image_cache,
                 color_profiles=renderer.color_profiles, output_intent=OUTPUT_INTENT)
         except FatalURLFetchingError as error:
             raise RenderingError(f"A document asked for a resource the renderer refuses: {error}") from error
+
+
+def _document(html: str, renderer: _Renderer) -> LetterHTML:
+    document = LetterHTML(string=html, base_url=STATIC_BASE, url_fetcher=renderer.fetcher)
+    document.ua_stylesheet = renderer.ua_stylesheet
+    return document
 
 
 def _html(template: str, data: Mapping[str, Any], **context: Any) -> str:

@@ -67,9 +67,10 @@ def index_case(session: Session, case: Case, answers: dict[str, Any]) -> None:
         return
     document = {"id": case.id, "document": f"{heading}\n{body}"}
     for table, wanted in (("case_search", True), ("case_search_open", bool(case.is_open))):
-        session.execute(text(f"DELETE FROM {table} WHERE rowid = :id"), document)
+        session.execute(text(f"DELETE FROM {table} WHERE rowid = :id"), document)  # noqa: S608 - our table
         if wanted:
-            session.execute(text(f"INSERT INTO {table} (rowid, document) VALUES (:id, :document)"), document)
+            session.execute(text(f"INSERT INTO {table} (rowid, document) VALUES (:id, :document)"),  # noqa: S608
+                            document)
 
 
 def matching_cases(dialect: str, terms: list[str], *, open_only: bool = False, few_candidates: bool = False,
@@ -88,8 +89,9 @@ def matching_cases(dialect: str, terms: list[str], *, open_only: bool = False, f
     if dialect == "postgresql":
         expression = " & ".join(f"{term}:*" for term in terms)
         only_open = " AND is_open" if open_only else ""
-        return Case.id.in_(text("SELECT case_id FROM case_search WHERE document @@ to_tsquery('simple', :terms)"
-                                + only_open + limit).bindparams(terms=expression).columns(case_id=Case.id.type))
+        statement = "SELECT case_id FROM case_search WHERE document @@ to_tsquery('simple', :terms)" + only_open  # noqa: S608 - fixed text
+        return Case.id.in_(text(statement + limit)
+                           .bindparams(terms=expression).columns(case_id=Case.id.type))
     expression = " AND ".join(f'"{term}"*' for term in terms)
     table = "case_search_open" if open_only else "case_search"
     case_id = UnaryExpression(Case.id, operator=custom_op("+"), type_=Case.id.type) if few_candidates else Case.id

@@ -55,8 +55,8 @@ def start_draft() -> ResponseReturnValue:
     if code not in {family.code for family in catalogue.template_families(db.session)}:
         raise NotFound(_("Page not found"))
     draft = templates.start_draft(db.session, code, _user())
-    flash(_("Draft version %(version)d is ready to edit. Cases keep their version until you publish it, and "
-            "after.", version=draft.version), "success")
+    flash(_("Draft version %(version)d is ready to edit. Nothing changes for applicants or staff until you "
+            "publish it.", version=draft.version), "success")
     return redirect(url_for("admin.version", template_id=draft.id), 303)
 
 

@@ -12,6 +12,7 @@ import io
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
@@ -46,6 +47,7 @@ issuers = roles(Role.DECISION_MAKER)
 STATE_LABELS = {LetterState.DRAFT.value: _l("Draft"), LetterState.ISSUED.value: _l("Issued"),
                 LetterState.SUPERSEDED.value: _l("Superseded")}
 DATE_INPUTS = ("effective_on", "challenge_deadline_on", "ended_on")
+EXAMPLE_AHEAD = timedelta(days=14)  # the example date in date fields' hints
 
 
 # ---- The register ---------------------------------------------------------------------------------------------------
@@ -342,4 +344,4 @@ def _error_list(errors: dict[str, str]) -> list[dict[str, str]]:
 def _render_new(case: Case, kind: str, errors: dict[str, str]) -> str:
     return render_template("review/letters_new.html", case=case, kind=kind, kind_label=KIND_LABELS[kind],
                            errors=errors, error_list=_error_list(errors), values=request.form,
-                           example_date=regulator_today())
+                           example_date=regulator_today() + EXAMPLE_AHEAD)

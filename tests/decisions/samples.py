@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import date, timedelta
 from typing import Any
 
 from sandbox.decisions.letter_data import content_sha256
@@ -109,10 +110,18 @@ BASE: dict[str, Any] = {
     "signatory": {"name": "Dr Helen Ng", "title": "Head of the AI Sandbox"},
     "checklist_annex": [],
 }
-CHALLENGE = {"how": "Ask us for an internal review in writing through the sandbox portal, giving your grounds. A "
-                    "reviewer who took no part in this decision will decide within 30 days. You may also appeal to "
-                    "the Administrative Appeals Board.",
-             "deadline_on": "2026-04-27"}
+CHALLENGE_HOW = ("Ask us for an internal review in writing through the sandbox portal, giving your grounds. A reviewer "
+                 "who took no part in this decision will decide within 30 days. You may also appeal to the "
+                 "Administrative Appeals Board.")
+INTRODUCTIONS = {
+    "admission": "Thank you for your application to test CreditLens in the AI sandbox.",
+    "rejection": "Thank you for your application to test CreditLens in the AI sandbox.",
+    "waitlist": "Thank you for your application to test CreditLens in the AI sandbox.",
+    "information_request": "We are assessing your application to test CreditLens in the AI sandbox.",
+    "suspension": "We have reviewed the incident you reported on 20 June 2026.",
+    "termination": "We wrote to you on 25 June 2026 to suspend the testing of CreditLens.",
+    "exit": "The testing of CreditLens in the AI sandbox has ended.",
+}
 REASONS = ["The application does not show how the model's recommendations would be reviewed by a person before "
            "reaching customers.",
            "The proposed safeguards against unfair outcomes for older customers were not tested before the "
@@ -123,7 +132,7 @@ BY_KIND: dict[str, dict[str, Any]] = {
                   "conditions": CONDITIONS, "checklist_annex": annex_rows(),
                   "decision": {"outcome": "admitted", "decided_on": "2026-03-27",
                                "legal_basis": "Section 12(1) of the AI Sandbox Rules 2025", "reasons": []}},
-    "rejection": {"title": "Decision not to admit your application", "challenge": CHALLENGE,
+    "rejection": {"title": "Decision not to admit your application",
                   "decision": {"outcome": "rejected", "decided_on": "2026-03-27", "reasons": REASONS,
                                "legal_basis": "Section 12(3) of the AI Sandbox Rules 2025"}},
     "waitlist": {"title": "Your application has been placed on the waiting list",
@@ -138,12 +147,12 @@ BY_KIND: dict[str, dict[str, Any]] = {
                                 "due_on": "2026-04-17"},
         "decision": {"outcome": "information_requested", "decided_on": "2026-03-27",
                      "legal_basis": "Section 11(2) of the AI Sandbox Rules 2025", "reasons": []}},
-    "suspension": {"title": "Suspension of testing", "challenge": CHALLENGE, "testing": testing(),
+    "suspension": {"title": "Suspension of testing", "testing": testing(),
                    "conditions": ["Send us a root-cause analysis of the incident of 20 June 2026.",
                                   "Show that the kill switch now works as described."],
                    "decision": {"outcome": "suspended", "decided_on": "2026-06-24", "effective_on": "2026-06-25",
                                 "legal_basis": "Section 18 of the AI Sandbox Rules 2025", "reasons": REASONS[:1]}},
-    "termination": {"title": "Termination of testing", "challenge": CHALLENGE, "testing": testing(),
+    "termination": {"title": "Termination of testing", "testing": testing(),
                     "decision": {"outcome": "terminated", "decided_on": "2026-07-20", "effective_on": "2026-07-31",
                                  "legal_basis": "Section 19 of the AI Sandbox Rules 2025", "reasons": REASONS}},
     "exit": {"title": "Exit from the sandbox: record of testing activities", "testing": testing(),
@@ -160,9 +169,13 @@ def letter_data(kind: str, *, issued: bool = False, number: str = "SBX/L/2026/00
                 **overrides: Any) -> dict[str, Any]:
     """The data of a `kind` letter; issued ones get a number, a date and the matching verification line."""
     data = copy.deepcopy({**BASE, "kind": kind, **BY_KIND[kind]})
+    decided_on = date.fromisoformat(data["decision"]["decided_on"])
+    data["free_text"] = {"introduction": INTRODUCTIONS[kind], "remarks": ""}
+    if kind in ("rejection", "suspension", "termination"):
+        data["challenge"] = {"how": CHALLENGE_HOW, "deadline_on": (decided_on + timedelta(days=30)).isoformat()}
     data.update(copy.deepcopy(overrides))
     if issued:
-        data.update(is_draft=False, number=number, issued_on="2026-03-30")
+        data.update(is_draft=False, number=number, issued_on=(decided_on + timedelta(days=3)).isoformat())
         data["verification"] = {"number": number, "content_sha256": content_sha256(data),
                                 "url": "http://127.0.0.1:5000/verify/SBX-L-2026-000123"}
     return data

@@ -158,7 +158,8 @@ def test_render_letter_rejection_prints_reasons_and_challenge_deadline(pdfs: dic
     text = squeezed(text_of(pdfs["rejection", True]))
     for reason in letter_data("rejection")["decision"]["reasons"]:
         assert squeezed(reason) in text
-    assert squeezed("reach us by 27 April 2026") in text
+    deadline = rendering.long_date(letter_data("rejection")["challenge"]["deadline_on"])
+    assert squeezed(f"reach us by {deadline}") in text
 
 
 @pytest.fixture
@@ -199,7 +200,8 @@ def test_render_letter_prints_hostile_text_literally_and_fetches_only_static_fil
     for injection in INJECTIONS:
         assert squeezed(injection) in text
     assert fetched, "the fresh renderer fetched its stylesheet, fonts and logo"
-    assert set(fetched) <= {"sandbox-static:/letters/letter.css", "sandbox-static:/img/regulator-logo.svg",
+    assert set(fetched) <= {"sandbox-static:/letters/letter.css", "sandbox-static:/letters/ua.css",
+                            "sandbox-static:/img/regulator-logo.svg",
                             "sandbox-static:/fonts/SourceSans3-Regular.ttf",
                             "sandbox-static:/fonts/SourceSans3-It.ttf",
                             "sandbox-static:/fonts/SourceSans3-Semibold.ttf"}
@@ -285,7 +287,7 @@ class Lazy:
 
 @pytest.mark.parametrize("data", [{"regulator": Lazy()}, {"case": {"items": [Lazy()]}}, {1: "x"}])
 def test_render_document_refuses_anything_but_plain_data(data: dict[Any, Any]):
-    with pytest.raises(TypeError, match="plain data|not a string"):
+    with pytest.raises(TypeError, match=r"plain data|not a string"):
         render_document("dossier.html", data, title="x")
 
 
@@ -303,3 +305,14 @@ def test_html_to_pdf_never_falls_back_to_a_system_font(tmp_path: Path):
                                 "<strong>日本語</strong></p></body></html>"))
     names = {row.split()[0].split("+", 1)[-1].rstrip(",") for row in run("pdffonts", pdf).splitlines()[2:]}
     assert names and names <= SHIPPED_FONTS
+
+
+@needs("pdftotext")
+def test_render_letter_correction_names_the_letter_it_supersedes(tmp_path: Path):
+    data = letter_data("admission", issued=True, number="SBX/L/2026/000124",
+                       supersedes={"number": "SBX/L/2026/000123", "issued_on": "2026-03-30"})
+    pdf = tmp_path / "correction.pdf"
+    pdf.write_bytes(render_letter(data))
+    text = squeezed(text_of(pdf))
+    assert squeezed("replaces our letter SBX/L/2026/000123 of 30 March 2026, which is withdrawn") in text
+    assert "SBX/L/2026/000124" in text
