@@ -17,9 +17,9 @@ the team's capacity, min(3,000, N / 2) (a young sandbox of 1,000 cases has half 
 pages too), with running clocks (some overdue), paused clocks (information requested) and stopped ones
 (admitted, testing, exiting); their case assignments; the submitted application (revision 1, and revision 2
 for some) with varied text, and its search-index row; 3-4 hash-chained audit events per case; conflict
-declarations of the measuring users. Checklist item rows are not seeded: the checklist
-feature does not exist yet, so only each case's counters (checklist_total / checklist_outstanding) are. Seed the
-item rows here when that table exists. Application drafts are not seeded either: the queue never reads them.
+declarations of the measuring users. Checklist item rows (case_checklist_items) are not seeded yet, only each
+case's counters (checklist_total / checklist_outstanding), which are all the queue reads; application drafts
+are not seeded either (the queue never reads them).
 
 Measured: the whole request through the Flask test client (routing, queries, template), signed in through the
 sign-in form as a case officer and as a lead (whose page also has the bulk-assign checkboxes), 3 warm-ups then

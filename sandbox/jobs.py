@@ -30,8 +30,8 @@ from sandbox.notifications.models import OutboxEmail
 log = logging.getLogger("sandbox.jobs")
 
 QUEUE_NAME = "sandbox"
-_OUTBOX_FLUSHED = "sandbox.outbox_flushed"
-_OUTBOX_COMMITTED = "sandbox.outbox_committed"
+_PENDING = "sandbox.jobs_pending"  # noted in the open transaction
+_COMMITTED = "sandbox.jobs_committed"  # their transaction committed: enqueue at the request's teardown
 
 
 def deliver_mail(limit: int = 100) -> None:
@@ -107,34 +107,47 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
         Worker([QUEUE_NAME], connection=_redis(app)).work(burst=burst)
 
 
-def deliver_mail_after_request(app: Flask) -> None:
-    """After a request whose committed transaction queued e-mail, enqueue the `deliver_mail` job.
+def start_after_commit(name: str, **kwargs: Any) -> None:
+    """Enqueue job `name` once the current request's transaction has committed, and never if it rolls back: a job
+    reads what the request wrote (a batch of letters to issue, e-mail to send)."""
+    _note(db.session(), name, kwargs)
 
-    Register it once in the app factory. It watches the session (an OutboxEmail flushed, then a commit) rather than
-    the response, so it does not depend on the order of the after_request hooks that commit.
+
+def start_jobs_after_commit(app: Flask) -> None:
+    """Register once in the app factory: the jobs a request noted are enqueued after its commit, at teardown.
+
+    E-mail needs no note: an OutboxEmail flushed in the transaction notes the `deliver_mail` job itself. Watching
+    the session (a flush, then a commit) rather than the response keeps this independent of the order of the
+    after_request hooks that commit.
     """
     session_class = db.session.session_factory.class_
-    if not event.contains(session_class, "after_flush", _note_outbox_flush):
+    if not event.contains(session_class, "after_commit", _confirm_jobs):
         event.listen(session_class, "after_flush", _note_outbox_flush)
-        event.listen(session_class, "after_commit", _note_outbox_commit)
-        event.listen(session_class, "after_rollback", _forget_outbox_flush)
+        event.listen(session_class, "after_commit", _confirm_jobs)
+        event.listen(session_class, "after_rollback", _forget_jobs)
 
     @app.teardown_request
-    def enqueue_mail_delivery(_error: BaseException | None) -> None:
+    def enqueue_committed_jobs(_error: BaseException | None) -> None:
         # Teardown runs after every after_request hook, so after the request's commit (or rollback).
-        if db.session().info.pop(_OUTBOX_COMMITTED, False):
-            enqueue("deliver_mail")
+        for name, kwargs in db.session().info.pop(_COMMITTED, []):
+            enqueue(name, **kwargs)
+
+
+def _note(session: Session, name: str, kwargs: dict[str, Any]) -> None:
+    pending = session.info.setdefault(_PENDING, [])
+    if (name, kwargs) not in pending:
+        pending.append((name, kwargs))
 
 
 def _note_outbox_flush(session: Session, _flush_context: Any) -> None:
     if any(isinstance(instance, OutboxEmail) for instance in session.new):
-        session.info[_OUTBOX_FLUSHED] = True
+        _note(session, "deliver_mail", {})
 
 
-def _note_outbox_commit(session: Session) -> None:
-    if session.info.pop(_OUTBOX_FLUSHED, False):
-        session.info[_OUTBOX_COMMITTED] = True
+def _confirm_jobs(session: Session) -> None:
+    committed = session.info.setdefault(_COMMITTED, [])
+    committed.extend(job for job in session.info.pop(_PENDING, []) if job not in committed)
 
 
-def _forget_outbox_flush(session: Session) -> None:
-    session.info.pop(_OUTBOX_FLUSHED, None)
+def _forget_jobs(session: Session) -> None:
+    session.info.pop(_PENDING, None)

@@ -9,6 +9,8 @@ from flask.testing import FlaskClient
 
 from sandbox.accounts.models import Organisation, OrganisationKind, User
 from sandbox.accounts.passwords import hash_password
+from sandbox.checklists.case_checklist import missing_mandatory
+from sandbox.checklists.operations import rate_item
 from sandbox.core.permissions import Role
 from sandbox.extensions import db
 
@@ -81,9 +83,6 @@ def assign_decider(case, decider, lead) -> None:
 
 def rate_mandatory_items(case, officer, rating: str = "met") -> None:
     """The officer rates every mandatory checklist item (a decision waits for them); flushes, the caller commits."""
-    from sandbox.checklists.case_checklist import missing_mandatory
-    from sandbox.checklists.operations import rate_item
-
     for item in missing_mandatory(db.session, case.id):
         rate_item(db.session, case, item, officer, rating, "" if rating == "met" else "Checked.",
                   expected_version=item.version)

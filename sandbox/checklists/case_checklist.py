@@ -82,9 +82,11 @@ def recount(session: Session, case: Case) -> None:
 
 @dataclass(frozen=True)
 class ChecklistSummary:
-    """What the case page and the decision page show of the checklist."""
+    """The case's checklist as its pages show it: the live items in order, how far they are rated, and the
+    mandatory ones not rated yet."""
 
     template: ChecklistTemplate
+    items: list[CaseItem]
     progress: Progress
     missing: list[CaseItem]
 
@@ -95,4 +97,4 @@ def checklist_summary(session: Session, case_id: int) -> ChecklistSummary | None
         return None
     items = case_items(session, case_id)
     missing = [item for item in items if item.mandatory and not item.is_rated]
-    return ChecklistSummary(template=checklist.template, progress=progress_of(items), missing=missing)
+    return ChecklistSummary(template=checklist.template, items=items, progress=progress_of(items), missing=missing)

@@ -1,10 +1,12 @@
 """What the administrators' checklist pages read: every template version with its counts, a version's sections,
-and the case an administrator names when moving it to another version."""
+and the case an administrator names when moving it to another version; and the grouping by section that the
+applicant's pages use too."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Protocol, TypeVar
 
 from flask_babel import gettext as _
@@ -14,11 +16,12 @@ from sqlalchemy.orm import Session
 from sandbox.accounts.conflicts import has_conflict
 from sandbox.accounts.models import User
 from sandbox.cases.models import Case
-from sandbox.checklists.models import CaseChecklist, ChecklistTemplate, TemplateItem, TemplateStatus
+from sandbox.checklists.models import CaseChecklist, ChecklistTemplate, TemplateItem
 from sandbox.checklists.templates import DEFAULT_CODE
 from sandbox.core.errors import NotFound
 
 UNSENT_STATES = frozenset({"draft", "discarded"})
+SECTION_OF = attrgetter("section_code", "section_title")  # a template or case item's (code, title)
 
 
 class Sectioned(Protocol):
@@ -26,7 +29,7 @@ class Sectioned(Protocol):
     section_title: str
 
 
-T = TypeVar("T", bound=Sectioned)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -74,10 +77,9 @@ def template_families(session: Session) -> list[TemplateFamily]:
     return listed
 
 
-def published_versions(session: Session) -> list[ChecklistTemplate]:
-    return list(session.scalars(select(ChecklistTemplate).where(
-        ChecklistTemplate.status == TemplateStatus.PUBLISHED.value)
-        .order_by(ChecklistTemplate.code, ChecklistTemplate.version.desc())))
+def published_versions(session: Session) -> list[VersionRow]:
+    """The versions a case can be moved to, with their counts (so the page does not load each one's items)."""
+    return [row for family in template_families(session) for row in family.versions if row.template.is_published]
 
 
 def sections_of(items: Iterable[Sectioned]) -> dict[str, str]:
@@ -88,11 +90,13 @@ def sections_of(items: Iterable[Sectioned]) -> dict[str, str]:
     return sections
 
 
-def grouped_by_section(items: Iterable[T]) -> list[tuple[str, str, list[T]]]:
-    """[(section code, section title, its items)], in the items' order."""
+def grouped_by_section(items: Iterable[T], section: Callable[[T], tuple[str, str]] = SECTION_OF,
+                       ) -> list[tuple[str, str, list[T]]]:
+    """[(section code, section title, its items)], in the items' order; `section` reads an item's (code, title)."""
     groups: dict[str, tuple[str, list[T]]] = {}
     for item in items:
-        groups.setdefault(item.section_code, (item.section_title, []))[1].append(item)
+        code, title = section(item)
+        groups.setdefault(code, (title, []))[1].append(item)
     return [(code, title, members) for code, (title, members) in groups.items()]
 
 

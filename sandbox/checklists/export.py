@@ -24,11 +24,12 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def provisions_text(item: CaseItem, regimes: Mapping[str, str]) -> str:
     """'EU AI Act Art. 9; HKMA … §3': each citation after its regime's short name (the key when unknown)."""
-    return "; ".join(f"{_short(regimes.get(p['regime'], p['regime']))} {p['citation']}" for p in item.provisions)
+    return "; ".join(f"{regime_name(regimes, p['regime'])} {p['citation']}" for p in item.provisions)
 
 
-def _short(name: str) -> str:
-    return name.split(" (", 1)[0]
+def regime_name(regimes: Mapping[str, str], key: str) -> str:
+    """A regime's name without its parenthesis ("EU AI Act"), or its key when the template does not name it."""
+    return regimes.get(key, key).split(" (", 1)[0]
 
 
 def checklist_rows(session: Session, case_id: int) -> list[dict[str, Any]]:

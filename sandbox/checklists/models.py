@@ -89,8 +89,7 @@ class ItemFields:
         return {provision["regime"] for provision in self.provisions}
 
 
-ITEM_FIELD_NAMES = ("section_code", "section_title", "section_position", "position", "code", "title", "outcome",
-                    "process", "evidence", "mandatory", "evidence_required", "provisions")
+ITEM_FIELD_NAMES = tuple(ItemFields.__annotations__)  # copied from a template's item to a case's, in this order
 
 
 class TemplateItem(ItemFields, Base):

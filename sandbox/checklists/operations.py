@@ -143,6 +143,11 @@ def move_case_to_template(session: Session, case: Case, template: ChecklistTempl
     return counts
 
 
+def may_rate(session: Session, case: Case, user: User) -> bool:
+    """Rating (and asking from an item) is for the assigned, declared case officer while the case is assessed."""
+    return case.case_officer_id == user.id and case.state in RATING_STATES and is_declared_assignee(session, case, user)
+
+
 def _check_may_rate(session: Session, case: Case, officer: User) -> None:
     if case.case_officer_id != officer.id or not is_declared_assignee(session, case, officer):
         raise Forbidden(_("Only the case officer assigned to this case can rate its checklist."))

@@ -5,7 +5,7 @@ statement and evidence, never the regulator's ratings or notes (see ApplicantIte
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -77,13 +77,17 @@ def applicant_checklist(session: Session, case: Case) -> tuple[dict[str, str], l
     return dict(checklist.template.regimes), applicant_items(case_items(session, case.id))
 
 
+def progress_of(items: Collection[Mapping[str, Any]]) -> SelfAssessment:
+    """How many of these items (as applicant_items gives them) the organisation has started."""
+    return SelfAssessment(assessed=sum(item["status"] is not StatementStatus.NOT_STARTED for item in items),
+                          total=len(items))
+
+
 def self_assessment_of(session: Session, case: Case) -> SelfAssessment | None:
     """How many live items the organisation has given a statement or a document for; None without a checklist."""
     if checklist_of(session, case.id) is None:
         return None
-    items = case_items(session, case.id)
-    return SelfAssessment(assessed=sum(bool(item.statement or item.evidence_links) for item in items),
-                          total=len(items))
+    return progress_of(applicant_items(case_items(session, case.id)))
 
 
 def questions_about(session: Session, item_id: int) -> list[QuestionAbout]:
@@ -102,11 +106,3 @@ def items_asked_about(session: Session, questions: Iterable[InformationQuestion]
         return {}
     return {item.id: {"id": item.id, "code": item.code, "title": item.title}
             for item in session.scalars(select(CaseItem).where(CaseItem.id.in_(ids)))}
-
-
-def grouped(items: Iterable[Mapping[str, Any]]) -> list[tuple[str, list[Mapping[str, Any]]]]:
-    """[(section title, its items)], in the items' order."""
-    groups: dict[str, tuple[str, list[Mapping[str, Any]]]] = {}
-    for item in items:
-        groups.setdefault(item["section_code"], (item["section_title"], []))[1].append(item)
-    return list(groups.values())

@@ -30,7 +30,7 @@ from sandbox.checklists.models import (
 )
 from sandbox.core.audit import record_event
 from sandbox.core.db import utcnow
-from sandbox.core.errors import Conflict, DomainError
+from sandbox.core.errors import Conflict, DomainError, NotFound
 
 DEFAULT_TEMPLATE = Path(__file__).parent / "templates" / "default.toml"
 DEFAULT_CODE = "sandbox-ai-supervised-testing"
@@ -129,15 +129,19 @@ def latest_published(session: Session, code: str = DEFAULT_CODE) -> ChecklistTem
 
 
 def template_in_force(session: Session, code: str = DEFAULT_CODE) -> ChecklistTemplate:
-    """The version new cases get; the bundled default is published on first use."""
+    """The version new cases get; the bundled default is published on first use. Any other code exists only once
+    a file of it is published, so one with no published version is unknown."""
     template = latest_published(session, code)
     if template is None:
+        if code != DEFAULT_CODE:
+            raise NotFound(_("There is no checklist with the code %(code)s", code=code))
         template = publish_file(session, DEFAULT_TEMPLATE)
     return template
 
 
 def start_draft(session: Session, code: str, actor: User) -> ChecklistTemplate:
-    """A draft of the next version, copied from the version in force (or the existing draft, if there is one)."""
+    """A draft of the next version, copied from the version in force (or the existing draft, if there is one);
+    NotFound for an unknown code."""
     existing = session.scalars(select(ChecklistTemplate).where(
         ChecklistTemplate.code == code, ChecklistTemplate.status == TemplateStatus.DRAFT.value)).one_or_none()
     if existing is not None:
@@ -160,7 +164,7 @@ def save_draft_item(session: Session, draft: ChecklistTemplate, values: Mapping[
                     item: TemplateItem | None, expected_version: int) -> TemplateItem:
     """Add (item None) or change one item of a draft; `values` are already checked by the item schema."""
     _check_editable(draft, expected_version)
-    problems = item_problems({**values, "section_position": 1, "position": 1}, draft.regimes)
+    problems = item_problems(values, draft.regimes)
     clash = next((other for other in draft.items if other.code == values["code"] and other is not item), None)
     if clash is not None:
         problems.append(_("Another item already has the code %(code)s.", code=values["code"]))

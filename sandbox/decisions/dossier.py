@@ -32,7 +32,7 @@ from sandbox.decisions.letter_content import (
 )
 from sandbox.decisions.letters import Letter
 from sandbox.decisions.models import Decision
-from sandbox.decisions.rendering import DocumentAttachment, render_document
+from sandbox.decisions.rendering import DocumentAttachment, long_date, render_document
 from sandbox.reviews.models import InformationRequest, Recommendation
 from sandbox.workflow.versions import definition_of
 
@@ -110,7 +110,7 @@ def answer_text(value: Any, field: FieldSpec) -> str:
         return labels.get(value, value)
     if field.kind is FieldKind.DATE:
         try:
-            return date.fromisoformat(value).strftime("%-d %B %Y")
+            return long_date(value)
         except ValueError:
             return str(value)
     return str(value)

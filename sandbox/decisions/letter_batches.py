@@ -12,7 +12,7 @@ import logging
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from sandbox.accounts.conflicts import has_conflict
 from sandbox.accounts.models import User
@@ -33,7 +33,8 @@ def request_batch(session: Session, requester: User, letter_ids: list[int]) -> L
         raise DomainError(_("Select at least one draft letter to issue."))
     if len(chosen) > MAX_BATCH:
         raise DomainError(_("Issue at most %(count)d letters at once.", count=MAX_BATCH))
-    found = {letter.id: letter for letter in session.scalars(select(Letter).where(Letter.id.in_(chosen)))}
+    found = {letter.id: letter for letter in session.scalars(
+        select(Letter).where(Letter.id.in_(chosen)).options(selectinload(Letter.case)))}
     for letter_id in chosen:
         _check_issuable(session, found.get(letter_id), requester)
     batch = LetterBatch(requested_by_id=requester.id, letter_ids=chosen, results={})

@@ -135,7 +135,7 @@ def letter_settings() -> LetterSettings:
     config = current_app.config
     return LetterSettings(
         regulator={"name": config["SANDBOX_REGULATOR_NAME"], "address_lines": list(config["SANDBOX_REGULATOR_ADDRESS"]),
-                   "logo": config["SANDBOX_REGULATOR_LOGO"], "website": ""},
+                   "logo": config["SANDBOX_REGULATOR_LOGO"], "website": config["SANDBOX_REGULATOR_WEBSITE"]},
         signatory={"name": config["SANDBOX_SIGNATORY_NAME"], "title": config["SANDBOX_SIGNATORY_TITLE"]},
         public_base_url=config["SANDBOX_PUBLIC_BASE_URL"].rstrip("/"))
 
@@ -156,11 +156,12 @@ def validated(data: Mapping[str, Any]) -> dict[str, Any]:
 def decision_letter_data(session: Session, case: Case, decision: Decision) -> dict[str, Any]:
     kind = KIND_OF_OUTCOME[decision.outcome]
     decided_on = regulator_today(decision.decided_at)
-    data = _common(session, case, kind)
+    answers = _answers(session, case)
+    data = _common(case, kind, answers)
     data["decision"] = {"outcome": decision.outcome, "decided_on": decided_on, "legal_basis": LEGAL_BASIS[kind],
                         "reasons": paragraphs(decision.reasons), "effective_on": None}
     if kind == "admission":
-        data["testing"] = testing_block(case, _answers(session, case), decision.test_parameters)
+        data["testing"] = testing_block(case, answers, decision.test_parameters)
         data["conditions"] = list(decision.conditions)
     if kind == "rejection":
         days = definition_of(case.workflow_version).reconsideration_days
@@ -171,7 +172,7 @@ def decision_letter_data(session: Session, case: Case, decision: Decision) -> di
 
 
 def information_request_letter_data(session: Session, case: Case, request: InformationRequest) -> dict[str, Any]:
-    data = _common(session, case, "information_request")
+    data = _common(case, "information_request", _answers(session, case))
     data["decision"] = {"outcome": "information_requested", "decided_on": regulator_today(request.sent_at),
                         "legal_basis": LEGAL_BASIS["information_request"], "reasons": [], "effective_on": None}
     data["information_request"] = {"questions": [q.text for q in request.questions], "due_on": request.due_on}
@@ -182,14 +183,15 @@ def supervision_letter_data(session: Session, case: Case, kind: str, details: Ma
     """Suspension, termination or exit, from what staff wrote (`details`: reasons, effective_on, conditions,
     challenge_deadline_on, summary, activities, ended_on) and the admission decision's test parameters."""
     today = regulator_today()
-    data = _common(session, case, kind)
+    answers = _answers(session, case)
+    data = _common(case, kind, answers)
     data["decision"] = {"outcome": SUPERVISION_OUTCOMES[kind], "decided_on": today, "legal_basis": LEGAL_BASIS[kind],
                         "reasons": paragraphs(details.get("reasons")), "effective_on": details.get("effective_on")}
     admission = session.scalars(select(Decision).where(
         Decision.case_id == case.id, Decision.outcome == DecisionOutcome.ADMITTED.value)
         .order_by(Decision.id.desc()).limit(1)).first()
     if admission is not None:
-        data["testing"] = testing_block(case, _answers(session, case), admission.test_parameters)
+        data["testing"] = testing_block(case, answers, admission.test_parameters)
     if kind == "suspension":
         data["conditions"] = list(details.get("conditions") or [])
     if kind in ("suspension", "termination"):
@@ -200,9 +202,9 @@ def supervision_letter_data(session: Session, case: Case, kind: str, details: Ma
     return validated(data)
 
 
-def _common(session: Session, case: Case, kind: str) -> dict[str, Any]:
+def _common(case: Case, kind: str, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """What every letter carries; `answers` are the application's as last sent."""
     settings = letter_settings()
-    answers = _answers(session, case)
     organisation, contacts, system = (answers.get(key, {}) for key in ("organisation", "contacts", "ai-system"))
     system_name = system.get("system_name") or case.system_name or case.reference or ""
     officer: User | None = case.case_officer

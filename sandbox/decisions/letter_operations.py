@@ -24,6 +24,7 @@ from sandbox.accounts.conflicts import has_conflict
 from sandbox.accounts.models import User
 from sandbox.cases.models import Case
 from sandbox.core.audit import record_event
+from sandbox.core.counters import take_next_number
 from sandbox.core.db import utcnow
 from sandbox.core.errors import Conflict, DomainError, Forbidden, NotFound
 from sandbox.core.permissions import Role
@@ -106,15 +107,21 @@ def draft_information_request_letter(session: Session, request: InformationReque
                                       data=data, drafted_by_id=author.id), author)
 
 
-def draft_supervision_letter(session: Session, case: Case, author: User, kind: str,
-                             details: Mapping[str, Any]) -> Letter:
-    """A suspension, termination or exit letter, from what the lead or decision maker wrote."""
+def require_supervision_drafting(session: Session, case: Case, author: User, kind: str) -> None:
+    """Refuse unless `author` may draft a `kind` letter about `case` now (its form page asks before it shows)."""
     if kind not in content.SUPERVISION_KINDS:
         raise NotFound(_("Page not found"))
-    _require(may_draft_supervision(session, case, author))
+    if not may_draft_supervision(session, case, author):
+        raise Forbidden(_("Only a team lead, or the decision maker assigned to this case, can draft this letter."))
     if case.state not in content.SUPERVISION_KINDS[kind]:
         raise DomainError(_("A letter of this kind cannot be drafted while the case is “%(state)s”.",
                             state=case.state.replace("_", " ")))
+
+
+def draft_supervision_letter(session: Session, case: Case, author: User, kind: str,
+                             details: Mapping[str, Any]) -> Letter:
+    """A suspension, termination or exit letter, from what the lead or decision maker wrote."""
+    require_supervision_drafting(session, case, author, kind)
     data = content.supervision_letter_data(session, case, kind, details)
     return _add_draft(session, Letter(case_id=case.id, kind=kind, data=data, drafted_by_id=author.id), author)
 
@@ -200,7 +207,7 @@ def issue_letter(session: Session, letter: Letter, issuer: User, *, expected_ver
     if replaced is not None and not replaced.is_current:
         raise Conflict(_("The letter this one corrects has already been superseded."))
     today = today or regulator_today()
-    sequence = take_number(session, today.year)
+    sequence = take_next_number(session, LetterCounter, today.year)
     data = issued_data(letter.data, letter_number(today.year, sequence), today)
     pdf = render_letter(data)
     now = utcnow()
@@ -218,28 +225,6 @@ def issue_letter(session: Session, letter: Letter, issuer: User, *, expected_ver
                      "pdf_sha256": letter.pdf_sha256, "supersedes": replaced.number if replaced else None})
     _tell_applicant(session, letter, replaced)
     return letter
-
-
-def take_number(session: Session, year: int) -> int:
-    """The next number of `year`, held (the counter row locked) until the caller's transaction ends."""
-    counter = session.scalars(select(LetterCounter).where(LetterCounter.year == year).with_for_update()
-                              .execution_options(populate_existing=True)).one_or_none()
-    if counter is None:
-        counter = _create_counter(session, year)
-    counter.last_number += 1
-    session.flush()
-    return counter.last_number
-
-
-def _create_counter(session: Session, year: int) -> LetterCounter:
-    """First letter of a year: create its counter, tolerating a concurrent creator (as case references do)."""
-    try:
-        with session.begin_nested():
-            session.add(LetterCounter(year=year, last_number=0))
-    except IntegrityError:
-        pass
-    return session.scalars(select(LetterCounter).where(LetterCounter.year == year).with_for_update()
-                           .execution_options(populate_existing=True)).one()
 
 
 def issued_data(draft: Mapping[str, Any], number: str, today: date) -> dict[str, Any]:

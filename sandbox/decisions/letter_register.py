@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, or_, select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session, joinedload, undefer
 
 from sandbox.accounts.models import User
 from sandbox.cases.models import Case
@@ -108,7 +108,7 @@ def _register_statement(query: RegisterQuery, viewer_id: int) -> Select[Any]:
 
 def letter_for_staff(session: Session, viewer: User, letter_id: int, *, with_pdf: bool = False) -> Letter:
     """The letter, if the viewer may see its case (a conflicted person may not): otherwise 404."""
-    options = [undefer(Letter.pdf)] if with_pdf else []
+    options = [joinedload(Letter.case), *([undefer(Letter.pdf)] if with_pdf else [])]
     letter = session.get(Letter, letter_id, options=options)
     if letter is None:
         raise NotFound(_("Page not found"))

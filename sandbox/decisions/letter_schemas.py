@@ -13,7 +13,7 @@ from sandbox.decisions.letter_content import KIND_LABELS
 from sandbox.decisions.letter_data import LINE, PARAGRAPHS
 from sandbox.decisions.letter_register import CURSOR, RegisterQuery
 from sandbox.decisions.letters import LetterState
-from sandbox.reviews.schemas_case import StrictSchema, _join_date_parts, split_conditions
+from sandbox.reviews.schemas_case import StrictSchema, join_date_parts, split_conditions
 
 SUPERVISION_DATES = ("effective_on", "challenge_deadline_on", "ended_on")
 MAX_LIST_ITEMS = 30
@@ -85,7 +85,7 @@ class SupervisionLetterSchema(StrictSchema):
     def join_dates(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
         data = dict(data)
         for name in SUPERVISION_DATES:
-            _join_date_parts(data, name)
+            join_date_parts(data, name)
         return data
 
     @validates_schema

@@ -289,9 +289,7 @@ def _renderer() -> _Renderer:
 
 def letter_html(data: Mapping[str, Any]) -> str:
     """The letter as HTML (validated through LetterDataSchema first): what render_letter lays out."""
-    letter = dump_letter_data(data)
-    return _html(f"{letter['kind']}.html", letter, title=letter["title"], is_draft=letter["is_draft"],
-                 language=letter["language"], letter=letter)
+    return _letter_html(dump_letter_data(data))
 
 
 def render_letter(data: Mapping[str, Any]) -> bytes:
@@ -301,8 +299,7 @@ def render_letter(data: Mapping[str, Any]) -> bytes:
     so only whitelisted plain values reach the template. Raises marshmallow.ValidationError if it does not.
     """
     letter = dump_letter_data(data)
-    html = _html(f"{letter['kind']}.html", letter, title=letter["title"], is_draft=letter["is_draft"],
-                 language=letter["language"], letter=letter)
+    html = _letter_html(letter)
     decision_json = json.dumps(letter, sort_keys=True, ensure_ascii=False, indent=1).encode()
     attachment = DocumentAttachment(name="decision.json", content=decision_json, relationship="Source",
                                     description="The data this letter was rendered from (JSON).")
@@ -362,6 +359,11 @@ def _document(html: str, renderer: _Renderer) -> LetterHTML:
     document = LetterHTML(string=html, base_url=STATIC_BASE, url_fetcher=renderer.fetcher)
     document.ua_stylesheet = renderer.ua_stylesheet
     return document
+
+
+def _letter_html(letter: dict[str, Any]) -> str:
+    return _html(f"{letter['kind']}.html", letter, title=letter["title"], is_draft=letter["is_draft"],
+                 language=letter["language"], letter=letter)
 
 
 def _html(template: str, data: Mapping[str, Any], **context: Any) -> str:

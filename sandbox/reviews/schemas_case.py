@@ -52,7 +52,7 @@ def _strip(data: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value.strip() if isinstance(value, str) else value for key, value in data.items()}
 
 
-def _join_date_parts(data: dict[str, Any], name: str) -> None:
+def join_date_parts(data: dict[str, Any], name: str) -> None:
     """GOV.UK date inputs post day, month and year apart; an empty trio is no date."""
     parts = [str(data.pop(f"{name}-{part}", "") or "").strip() for part in ("year", "month", "day")]
     if any(parts):
@@ -149,7 +149,7 @@ class _InformationRequestForm(StrictSchema):
     @pre_load
     def join_dates(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
         data = dict(data)
-        _join_date_parts(data, "due_on")
+        join_date_parts(data, "due_on")
         return data
 
     @validates_schema
@@ -203,7 +203,7 @@ class OutcomeSchema(StrictSchema):
     def tidy(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
         data = dict(data)
         for name in DATE_FIELDS:
-            _join_date_parts(data, name)
+            join_date_parts(data, name)
         for name in LIMIT_FIELDS:
             if isinstance(data.get(name), str):
                 data[name] = data[name].replace(",", "").replace(" ", "") or None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 
-from sandbox.jobs import deliver_mail_after_request
+from sandbox.jobs import start_jobs_after_commit
 from sandbox.web import (
     access,
     admin,
@@ -16,7 +16,6 @@ from sandbox.web import (
     documents,
     errors,
     home,
-    job_start,
     letters,
     portal,
     portal_checklist,
@@ -34,8 +33,7 @@ from sandbox.web.navigation import navigation_for
 def init_app(app: Flask) -> None:
     WTFormsHelpers(app)
     transactions.init_app(app)
-    deliver_mail_after_request(app)  # e-mail queued by a committed request goes out after it, off the request
-    job_start.init_app(app)  # and so do the jobs a committed request started
+    start_jobs_after_commit(app)  # e-mail and jobs of a committed request go out after it, off the request
     security.init_app(app)
     access.init_app(app)
     errors.init_app(app)

@@ -31,6 +31,7 @@ from sandbox.checklists.schemas import (
 from sandbox.core.errors import Conflict, DomainError, NotFound
 from sandbox.core.permissions import Role, roles
 from sandbox.extensions import db
+from sandbox.web.forms import field_messages
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 admin_only = roles(Role.ADMIN)
@@ -52,8 +53,6 @@ def start_draft() -> ResponseReturnValue:
         code = StartDraftSchema().load(_posted())["code"]
     except ValidationError:
         abort(400)
-    if code not in {family.code for family in catalogue.template_families(db.session)}:
-        raise NotFound(_("Page not found"))
     draft = templates.start_draft(db.session, code, _user())
     flash(_("Draft version %(version)d is ready to edit. Nothing changes for applicants or staff until you "
             "publish it.", version=draft.version), "success")
@@ -168,7 +167,7 @@ def _submit(act: Callable[[], object], render: Render, done: Callable[[], tuple[
     try:
         act()
     except ValidationError as error:
-        return _again(render, _messages(error.normalized_messages()), 422)
+        return _again(render, field_messages(error), 422)
     except DomainError as error:
         if error.status_code == 403 or (error.status_code == 404 and error.field is None):
             raise
@@ -182,13 +181,6 @@ def _submit(act: Callable[[], object], render: Render, done: Callable[[], tuple[
 def _again(render: Render, errors: dict[str, str], status: int) -> tuple[str, int]:
     db.session.rollback()  # nothing half-done is shown; the page reloads what is saved now
     return render(errors), status
-
-
-def _messages(raw: Any) -> dict[str, str]:
-    if not isinstance(raw, dict):
-        return {"": " ".join(map(str, raw if isinstance(raw, list) else [raw]))}
-    return {("" if key == "_schema" else key): str(value[0] if isinstance(value, list) else value)
-            for key, value in raw.items()}
 
 
 def _error_list(errors: Mapping[str, str]) -> list[dict[str, str]]:

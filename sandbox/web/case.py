@@ -11,12 +11,11 @@ from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import ValidationError
 from sqlalchemy import select
 
 from sandbox.accounts.conflicts import ConflictDeclaration
@@ -43,7 +42,6 @@ from sandbox.reviews.schemas_case import (
     DecisionSchema,
     DeclarationSchema,
     InformationRequestSchema,
-    InvalidInput,
     MessageSchema,
     NoteSchema,
     RecommendationSchema,
@@ -51,14 +49,13 @@ from sandbox.reviews.schemas_case import (
     eligibility_schema,
     loaded_parameters,
 )
-from sandbox.workflow.engine import GuardFailed, StaleCase, case_clock, regulator_today
+from sandbox.web.forms import Render, error_list, submit_form
+from sandbox.workflow.engine import case_clock, regulator_today
 from sandbox.workflow.versions import definition_of
 
 bp = Blueprint("case", __name__, url_prefix="/cases")
 assignees = roles(Role.CASE_OFFICER, Role.DECISION_MAKER)
 NOT_FORM_FIELDS = ("csrf_token", "version", "idempotency_key")
-DATE_INPUTS = frozenset({*DATE_FIELDS, "due_on"})
-Render = Callable[[dict[str, str]], str]
 EXAMPLE_AHEAD = timedelta(days=30)  # the example date in date fields' hints
 
 
@@ -259,49 +256,13 @@ def _require(allowed: bool, barred_by_four_eyes: bool = False) -> None:
 def _submit(case: Case, act: Callable[[], object], render: Render, done: str, anchor: str, *,
             then: str | None = None, rename: Mapping[str, str] | None = None) -> ResponseReturnValue:
     """Run the action; on a mistake show the form again with the messages beside the fields, saving nothing."""
-    try:
-        act()
-    except ValidationError as error:
-        return _again(render, _messages(error.normalized_messages()), 422, rename)
-    except InvalidInput as error:
-        return _again(render, error.errors, 422, rename)
-    except GuardFailed as error:
-        return _again(render, {"": " ".join(error.messages)}, 422, rename)
-    except StaleCase:
-        return _again(render, {"": _("Someone changed this case while you were working on it. This page now shows "
-                                     "the latest version, and what you typed is kept: check it, then send again.")},
-                      409, rename)
-    except DomainError as error:
-        if error.status_code in (403, 404):
-            raise
-        return _again(render, {error.field or "": error.message}, error.status_code, rename)
-    flash(done, "success")
-    return redirect(then or url_for("case.show", case_id=case.id, _anchor=anchor or None), 303)
-
-
-def _again(render: Render, errors: Mapping[str, Any], status: int,
-           rename: Mapping[str, str] | None) -> tuple[str, int]:
-    db.session.rollback()  # nothing half-done is shown; the page reloads the case as it is now
-    rename = rename or {}
-    return render({rename.get(key, key): str(message) for key, message in errors.items()}), status
-
-
-def _messages(raw: Any) -> dict[str, str]:
-    if not isinstance(raw, dict):
-        return {"": " ".join(map(str, raw if isinstance(raw, list) else [raw]))}
-    return {("" if key == "_schema" else key): str(value[0] if isinstance(value, list) else value)
-            for key, value in raw.items()}
+    return submit_form(act, render, done, then or url_for("case.show", case_id=case.id, _anchor=anchor or None),
+                       rename=rename)
 
 
 def _anchored(errors: Mapping[str, str], form_id: str) -> dict[str, str]:
     """General messages (key "") belong to the form as a whole."""
     return {key or form_id: message for key, message in errors.items()}
-
-
-def error_list(errors: Mapping[str, str]) -> list[dict[str, str]]:
-    """The error summary's links: to the field, or the first box of a date."""
-    return [{"text": message, "href": "#" + (f"{key}-day" if key in DATE_INPUTS else key)}
-            for key, message in errors.items()]
 
 
 def _on_case_page(case: Case, form: str) -> Render:

@@ -22,10 +22,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from sandbox.accounts.models import User
 from sandbox.cases.models import Case
-from sandbox.core.errors import DomainError, Forbidden, NotFound
+from sandbox.core.errors import DomainError, NotFound
 from sandbox.core.permissions import Role, roles, staff
 from sandbox.decisions import letter_batches, letter_register
 from sandbox.decisions import letter_operations as letters
@@ -36,9 +37,11 @@ from sandbox.decisions.letters import Letter, LetterState
 from sandbox.decisions.models import Decision
 from sandbox.decisions.rendering import render_letter
 from sandbox.extensions import db
+from sandbox.jobs import start_after_commit
 from sandbox.reviews.access import case_for_staff
+from sandbox.reviews.assessment import CaseFile
 from sandbox.reviews.models import InformationRequest
-from sandbox.web.job_start import start_after_commit
+from sandbox.web.forms import error_list, field_messages
 from sandbox.workflow.engine import regulator_today
 
 bp = Blueprint("letters", __name__)
@@ -58,7 +61,7 @@ def register() -> ResponseReturnValue:
     try:
         query = RegisterArgsSchema().load(request.args.to_dict())
     except ValidationError as error:
-        query, problems = letter_register.RegisterQuery(), _messages(error)
+        query, problems = letter_register.RegisterQuery(), field_messages(error, general="form")
         return render_template("review/letters_register.html", query=query, page=None, errors=problems,
                                **_register_context(query)), 400
     page = letter_register.load_register(db.session, query, _user())
@@ -94,7 +97,7 @@ def batch(batch_id: int) -> ResponseReturnValue:
     if found is None:
         raise NotFound(_("Page not found"))
     chosen = {letter.id: letter for letter in db.session.scalars(select(Letter).where(
-        Letter.id.in_(found.letter_ids)))}
+        Letter.id.in_(found.letter_ids)).options(selectinload(Letter.case)))}
     return render_template("review/letters_batch.html", batch=found, letters=chosen, kind_labels=KIND_LABELS)
 
 
@@ -112,7 +115,7 @@ def preview(letter_id: int) -> ResponseReturnValue:
     """The letter inline: a draft rendered now (DRAFT watermark), an issued letter as issued."""
     letter = _letter(letter_id, with_pdf=True)
     pdf = render_letter(letter.data) if letter.is_draft else letter.pdf
-    response = send_file(io.BytesIO(pdf or b""), mimetype="application/pdf", download_name=_filename(letter),
+    response = send_file(io.BytesIO(pdf or b""), mimetype="application/pdf", download_name=letter_filename(letter),
                          max_age=0)
     # Shown in a frame of the letter page (this site only), never elsewhere.
     response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
@@ -127,7 +130,7 @@ def download(letter_id: int) -> ResponseReturnValue:
     letter = _letter(letter_id, with_pdf=True)
     if letter.is_draft or letter.pdf is None:
         raise NotFound(_("This letter has not been issued yet. Preview the draft instead."))
-    return _attachment(letter.pdf, _filename(letter))
+    return pdf_attachment(letter.pdf, letter_filename(letter))
 
 
 @bp.post("/letters/<int:letter_id>")
@@ -208,19 +211,14 @@ def draft(case_id: int) -> ResponseReturnValue:
 @roles(Role.DECISION_MAKER, Role.LEAD)
 def draft_supervision(case_id: int, kind: str) -> ResponseReturnValue:
     case = case_for_staff(db.session, _user(), case_id)
-    if kind not in SUPERVISION_KINDS:
-        raise NotFound(_("Page not found"))
-    if not letters.may_draft_supervision(db.session, case, _user()):
-        raise Forbidden(_("Only a team lead, or the decision maker assigned to this case, can draft this letter."))
-    if case.state not in SUPERVISION_KINDS[kind]:
-        raise DomainError(_("A letter of this kind cannot be drafted while the case is at this stage."))
+    letters.require_supervision_drafting(db.session, case, _user(), kind)
     if request.method == "GET":
         return _render_new(case, kind, {})
     try:
         details = SupervisionLetterSchema(kind, regulator_today()).load(_posted())
         letter = letters.draft_supervision_letter(db.session, case, _user(), kind, details)
     except ValidationError as error:
-        return _render_new(case, kind, _messages(error)), 422
+        return _render_new(case, kind, field_messages(error, general="form")), 422
     except DomainError as error:
         if error.status_code in (403, 404):
             raise
@@ -233,7 +231,7 @@ def draft_supervision(case_id: int, kind: str) -> ResponseReturnValue:
 @staff
 def dossier(case_id: int) -> ResponseReturnValue:
     case = case_for_staff(db.session, _user(), case_id)
-    return _attachment(render_dossier(db.session, case, _user()), dossier_filename(case))
+    return pdf_attachment(render_dossier(db.session, case, _user()), dossier_filename(case))
 
 
 # ---- The case page's letters section (a template global, so the case view needs no change) ---------------------------
@@ -244,23 +242,21 @@ class LettersPanel:
     decisions_to_draft: list[Decision]
     requests_to_draft: list[InformationRequest]
     supervision_kinds: list[str]
-    may_draft: bool
 
 
 @bp.app_template_global("letters_panel")
-def letters_panel(case: Case) -> LettersPanel:
+def letters_panel(case: Case, file: CaseFile) -> LettersPanel:
+    """From the case page's own `file` (its decisions and information requests, newest first, already read)."""
     user = _user()
     all_letters = letter_register.letters_of_case(db.session, case)
     drafted = {letter.decision_id for letter in all_letters} | {letter.information_request_id for letter in all_letters}
     may_draft = letters.may_draft(db.session, case, user)
-    decisions = db.session.scalars(select(Decision).where(
-        Decision.case_id == case.id, Decision.outcome.in_(list(KIND_OF_OUTCOME))).order_by(Decision.id)).all()
-    requests = db.session.scalars(select(InformationRequest).where(InformationRequest.case_id == case.id)
-                                  .order_by(InformationRequest.id)).all()
-    supervision = [kind for kind, states in SUPERVISION_KINDS.items() if case.state in states] \
-        if letters.may_draft_supervision(db.session, case, user) else []
-    return LettersPanel(all_letters, [d for d in decisions if d.id not in drafted] if may_draft else [],
-                        [r for r in requests if r.id not in drafted] if may_draft else [], supervision, may_draft)
+    decisions = [d for d in reversed(file.decisions) if d.outcome in KIND_OF_OUTCOME and d.id not in drafted]
+    requests = [r for r in reversed(file.information_requests) if r.id not in drafted]
+    supervision = [kind for kind, states in SUPERVISION_KINDS.items() if case.state in states]
+    if supervision and not letters.may_draft_supervision(db.session, case, user):
+        supervision = []
+    return LettersPanel(all_letters, decisions if may_draft else [], requests if may_draft else [], supervision)
 
 
 # ---- Helpers --------------------------------------------------------------------------------------------------------
@@ -285,21 +281,15 @@ def _version() -> int:
     return int(raw)
 
 
-def _messages(error: ValidationError) -> dict[str, str]:
-    raw: Any = error.normalized_messages()
-    return {("form" if key == "_schema" else key): str(value[0] if isinstance(value, list) else value)
-            for key, value in raw.items()}
-
-
-def _filename(letter: Letter) -> str:
+def letter_filename(letter: Letter) -> str:
+    """SBX-L-2026-000123.pdf (a draft: draft-<id>.pdf)."""
     return f"{(letter.number or f'draft-{letter.id}').replace('/', '-')}.pdf"
 
 
-def _attachment(pdf: bytes, filename: str) -> Response:
-    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=filename,
-                         max_age=0, etag=False, conditional=False)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+def pdf_attachment(pdf: bytes, filename: str) -> Response:
+    """A PDF download, sent whole every time (no ETag, so no 304 or range answers)."""
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=filename,
+                     max_age=0, etag=False, conditional=False)
 
 
 def _submit(letter: Letter, act: Callable[[], object], done: str, form: str, *,
@@ -309,7 +299,7 @@ def _submit(letter: Letter, act: Callable[[], object], done: str, form: str, *,
         act()
     except ValidationError as error:
         db.session.rollback()
-        return _render_letter(letter, errors=_messages(error), status=422)
+        return _render_letter(letter, errors=field_messages(error, general="form"), status=422)
     except DomainError as error:
         if error.status_code in (403, 404):
             raise
@@ -320,7 +310,6 @@ def _submit(letter: Letter, act: Callable[[], object], done: str, form: str, *,
 
 
 def _render_letter(letter: Letter, *, errors: dict[str, str] | None = None, status: int = 200) -> tuple[str, int]:
-    db.session.refresh(letter)  # after a refusal: the letter as it is now
     user, errors = _user(), errors or {}
     people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(
         {letter.drafted_by_id, letter.issued_by_id} - {None})))}
@@ -337,8 +326,7 @@ def _render_letter(letter: Letter, *, errors: dict[str, str] | None = None, stat
 
 
 def _error_list(errors: dict[str, str]) -> list[dict[str, str]]:
-    return [{"text": message, "href": "#" + (f"{key}-day" if key in DATE_INPUTS else key)}
-            for key, message in errors.items()]
+    return error_list(errors, DATE_INPUTS)
 
 
 def _render_new(case: Case, kind: str, errors: dict[str, str]) -> str:

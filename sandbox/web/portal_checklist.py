@@ -8,6 +8,7 @@ A save carries the item's version; a form overtaken by a colleague's save is sho
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -21,7 +22,7 @@ from sandbox.applications import documents
 from sandbox.applications.access import case_for_applicant
 from sandbox.applications.models import Document
 from sandbox.cases.models import Case
-from sandbox.checklists import operations, self_assessment
+from sandbox.checklists import catalogue, operations, self_assessment
 from sandbox.checklists.models import CaseItem
 from sandbox.checklists.schemas import StatementSchema
 from sandbox.core.errors import DomainError, NotFound
@@ -29,6 +30,7 @@ from sandbox.core.permissions import Role, roles
 from sandbox.extensions import db
 from sandbox.reviews.models import InformationRequest
 from sandbox.reviews.schemas_case import InvalidInput
+from sandbox.web.forms import field_messages
 
 bp = Blueprint("portal_checklist", __name__, url_prefix="/applications/<int:case_id>/checklist")
 applicant_only = roles(Role.APPLICANT)
@@ -43,8 +45,9 @@ def index(case_id: int) -> str:
     regime = request.args.get("regime", "")
     shown = [item for item in items if not regime or regime in {p["regime"] for p in item["provisions"]}]
     return render_template(
-        "portal/checklist.html", case=case, regimes=regimes, regime=regime, groups=self_assessment.grouped(shown),
-        shown=len(shown), progress=self_assessment.self_assessment_of(db.session, case),
+        "portal/checklist.html", case=case, regimes=regimes, regime=regime,
+        groups=catalogue.grouped_by_section(shown, itemgetter("section_code", "section_title")),
+        shown=len(shown), progress=self_assessment.progress_of(items),
         regime_options=[{"value": "", "text": _("All regimes")}] + [
             {"value": key, "text": name, "selected": key == regime} for key, name in regimes.items()])
 
@@ -100,7 +103,7 @@ def _again(case: Case, item_id: int, error: Exception) -> tuple[str, int]:
         raise error
     db.session.rollback()
     if isinstance(error, ValidationError):
-        errors, status = {key: _first(value) for key, value in error.normalized_messages().items()}, 422
+        errors, status = field_messages(error, general="form"), 422
     elif isinstance(error, InvalidInput):
         errors, status = dict(error.errors), 422
     else:
@@ -111,18 +114,11 @@ def _again(case: Case, item_id: int, error: Exception) -> tuple[str, int]:
     return _render_item(case, _item(case, item_id), errors, values=values), status
 
 
-def _first(messages: Any) -> str:
-    """The first message of a field's (possibly nested, for a list's entries) messages."""
-    while isinstance(messages, (list, dict)) and messages:
-        messages = messages[0] if isinstance(messages, list) else next(iter(messages.values()))
-    return str(messages)
-
-
 def _render_item(case: Case, item: CaseItem, errors: Mapping[str, str], *,
                  values: Mapping[str, Any] | None = None) -> str:
-    shown = self_assessment.applicant_items([item])[0]
     regimes, items = _checklist(case)
     position = next(i for i, candidate in enumerate(items) if candidate["id"] == item.id)
+    shown = items[position]
     if values is None:
         values = {"statement": shown["statement"] or "", "documents": [str(i) for i in shown["document_ids"]]}
     return render_template(

@@ -5,9 +5,7 @@ Only issued letters of the applicant's own organisation's cases exist here; anyt
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, send_file
+from flask import Blueprint
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -18,6 +16,7 @@ from sandbox.decisions.letter_content import KIND_LABELS
 from sandbox.decisions.letter_register import issued_letter_of_case, issued_letters_of_case
 from sandbox.decisions.letters import Letter
 from sandbox.extensions import db
+from sandbox.web.letters import letter_filename, pdf_attachment
 
 bp = Blueprint("portal_letters", __name__, url_prefix="/applications/<int:case_id>/letters")
 
@@ -26,11 +25,7 @@ bp = Blueprint("portal_letters", __name__, url_prefix="/applications/<int:case_i
 @roles(Role.APPLICANT)
 def download(case_id: int, letter_id: int) -> ResponseReturnValue:
     letter = issued_letter_of_case(db.session, case_for_applicant(db.session, current_user, case_id), letter_id)
-    response = send_file(io.BytesIO(letter.pdf or b""), mimetype="application/pdf", as_attachment=True,
-                         download_name=f"{(letter.number or '').replace('/', '-')}.pdf", max_age=0, etag=False,
-                         conditional=False)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return pdf_attachment(letter.pdf or b"", letter_filename(letter))
 
 
 @bp.app_template_global("applicant_letters")

@@ -14,13 +14,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sandbox.accounts.models import User
 from sandbox.cases.models import Case, CaseTransition, ClockPause, ReferenceCounter
-from sandbox.checklists.models import CaseItem
+from sandbox.checklists.case_checklist import missing_mandatory
 from sandbox.core.audit import AuditEvent
+from sandbox.core.counters import take_next_number
 from sandbox.core.db import utcnow
 from sandbox.reviews.models import AssignmentRole, CaseAssignment
 from sandbox.workflow.definition import TransitionDef, WorkflowDefinition
@@ -100,9 +100,7 @@ def four_eyes(context: TransitionContext) -> str | None:
 
 def mandatory_checklist_rated(context: TransitionContext) -> str | None:
     """A decision waits until every mandatory item of the case's checklist is rated; the message lists them."""
-    missing = list(context.session.scalars(select(CaseItem.code).where(
-        CaseItem.case_id == context.case.id, CaseItem.mandatory, CaseItem.rating.is_(None),
-        CaseItem.retired_at.is_(None)).order_by(CaseItem.section_position, CaseItem.position)))
+    missing = [item.code for item in missing_mandatory(context.session, context.case.id)]
     if not missing:
         return None
     listed = ", ".join(missing[:MISSING_ITEMS_LISTED])
@@ -157,24 +155,9 @@ def not_original_decider(context: TransitionContext) -> str | None:
 def issue_reference(context: TransitionContext) -> None:
     case = context.case
     year = context.today.year
-    counter = context.session.scalars(
-        select(ReferenceCounter).where(ReferenceCounter.year == year).with_for_update()).one_or_none()
-    if counter is None:
-        counter = _create_counter(context.session, year)
-    counter.last_number += 1
-    case.reference = f"SBX-{year}-{counter.last_number:04d}"
+    case.reference = f"SBX-{year}-{take_next_number(context.session, ReferenceCounter, year):04d}"
     case.submitted_at = utcnow()
     context.notes["reference"] = case.reference
-
-
-def _create_counter(session: Session, year: int) -> ReferenceCounter:
-    """First submission of a year: create its counter, tolerating a concurrent creator."""
-    try:
-        with session.begin_nested():
-            session.add(ReferenceCounter(year=year, last_number=0))
-    except IntegrityError:
-        pass
-    return session.scalars(select(ReferenceCounter).where(ReferenceCounter.year == year).with_for_update()).one()
 
 
 def start_clock(context: TransitionContext) -> None:

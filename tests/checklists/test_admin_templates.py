@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 
 from sandbox.cases.models import Case
 from sandbox.checklists.case_checklist import case_items, checklist_of
 from sandbox.checklists.models import ChecklistTemplate
-from sandbox.checklists.templates import DEFAULT_CODE, latest_published
+from sandbox.checklists.templates import DEFAULT_CODE, latest_published, start_draft
+from sandbox.core.errors import NotFound
 from sandbox.extensions import db
 from tests.checklists.conftest import (
     Staff,
@@ -237,3 +239,18 @@ def test_draft_of_an_unknown_template_is_not_found(app: Flask, staff: Staff):
                               form_page="/admin/checklists/")
     assert response.status_code == 404
     assert db.session.query(ChecklistTemplate).count() == 0
+
+
+def test_draft_of_an_unknown_template_is_refused_by_the_domain_too(staff: Staff):
+    with pytest.raises(NotFound, match="There is no checklist with the code no-such-checklist"):
+        start_draft(db.session, "no-such-checklist", staff.admin)
+    assert db.session.query(ChecklistTemplate).count() == 0  # the bundled one is not published under another code
+
+
+def test_item_of_another_version_is_not_found_under_the_draft(app: Flask, staff: Staff, submitted_case: Case):
+    client = signed_in(app, staff.admin)
+    draft = start_a_draft(client)
+    published_item = template_item(template_version(DEFAULT_CODE, 1), "GOV-01")
+    for path in (f"/admin/checklists/{draft.id}/items/{published_item.id}",
+                 f"/admin/checklists/{draft.id}/items/{published_item.id}/remove"):
+        assert client.get(path).status_code == 404, path

@@ -4,6 +4,7 @@ statement, evidence and ratings, new items start unrated, removed ones are retir
 from __future__ import annotations
 
 from flask import Flask
+from sqlalchemy import event
 
 from sandbox.accounts.conflicts import declare_conflict
 from sandbox.cases.models import Case
@@ -120,6 +121,29 @@ def test_move_form_needs_a_reference_and_a_published_version(app: Flask, staff: 
     response = post_page_form(client, "/admin/checklists/cases", {"reference": submitted_case.reference,
                                                                   "template": str(draft.id)})
     assert response.status_code == 422 and "Choose a published version from the list" in text_of(response)
+
+
+def test_move_form_costs_the_same_however_many_versions_there_are(app: Flask, staff: Staff, submitted_case: Case):
+    client = signed_in(app, staff.admin)
+
+    def statements_of_the_form() -> int:
+        statements: list[str] = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731 (before_cursor_execute's statement)
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/admin/checklists/cases").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    one_version = statements_of_the_form()
+    for label in ("2027.1", "2027.2"):
+        draft = start_draft(db.session, DEFAULT_CODE, staff.admin)
+        publish_draft(db.session, draft, staff.admin, version_label=label, expected_version=draft.edit_version)
+    db.session.commit()
+    page = text_of(client.get("/admin/checklists/cases"))
+    assert "Version 3 (2027.2)" in page and page.count("54 items") == 3
+    assert statements_of_the_form() == one_version
 
 
 def test_version_list_counts_the_cases_using_each_version(app: Flask, staff: Staff, submitted_case: Case):

@@ -9,6 +9,7 @@ from datetime import timedelta
 from flask import Flask
 
 from sandbox.cases.models import Case
+from sandbox.checklists.case_checklist import case_items
 from sandbox.checklists.operations import ask_about_item, rate_item
 from sandbox.core.db import utcnow
 from sandbox.core.permissions import Role
@@ -34,7 +35,7 @@ def checklist_path(case: Case, code: str | None = None) -> str:
     return f"{base}/{case_item(case, code).id}" if code else base
 
 
-def save_statement(client, case: Case, code: str, statement: str, document_ids: list[int], *,
+def save_statement(client, case: Case, code: str, statement: str, document_ids: list[int | str], *,
                    version: str | None = None):
     path = checklist_path(case, code)
     page = text_of(client.get(path))
@@ -66,6 +67,9 @@ def test_regime_filter_shows_only_the_items_citing_it(app: Flask, staff: Staff, 
     citing = {item.code for item in (case_item(submitted_case, code) for code in shown) if "gdpr" in item.regime_keys()}
     assert shown and set(shown) == citing and len(shown) < 54
     assert f"{len(shown)} items cite this regime" in page
+    # Every item citing it is shown, in the checklist's order; the progress still counts the whole checklist.
+    assert shown == [item.code for item in case_items(db.session, submitted_case.id) if "gdpr" in item.regime_keys()]
+    assert "You have self-assessed 0 of 54 items." in page
 
 
 def test_statement_with_document_links_is_saved_and_counted(app: Flask, staff: Staff):
@@ -84,6 +88,7 @@ def test_statement_with_document_links_is_saved_and_counted(app: Flask, staff: S
     gov_01 = page[page.index('id="item-GOV-01"'):page.index('id="item-GOV-02"')]
     assert "Documents linked" in gov_01
     assert "Compliance checklist: 1 of 54 items self-assessed" in text_of(client.get(f"/applications/{case.id}"))
+    assert "You have self-assessed 1 of 54 items." in page
     # A statement alone is "statement given".
     assert save_statement(client, case, "GOV-02", "Responsibilities are in the RACI.", []).status_code == 303
     page = text_of(client.get(checklist_path(case)))
@@ -104,6 +109,16 @@ def test_another_cases_document_cannot_be_linked(app: Flask, staff: Staff):
     item = case_item(case, "GOV-01")
     assert item.statement is None and item.evidence_links == []
     assert events("checklist.statement_saved") == []
+
+
+def test_document_choice_that_is_not_on_the_list_is_refused_beside_the_boxes(app: Flask, staff: Staff):
+    case, _documents = submit_with_documents(staff.firm, staff.applicant, ["dpia.pdf"])
+    client = signed_in(app, staff.applicant)
+    response = save_statement(client, case, "GOV-01", "Typed and kept.", ["not-a-document"])
+    page = text_of(response)
+    assert response.status_code == 422
+    assert 'href="#documents">Choose documents from the list</a>' in page and "Typed and kept." in page
+    assert case_item(case, "GOV-01").statement is None
 
 
 def test_stale_statement_is_refused_with_409_keeping_what_was_typed(app: Flask, staff: Staff, submitted_case: Case):

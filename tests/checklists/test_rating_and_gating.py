@@ -13,19 +13,21 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from sandbox.cases.models import Case
+from sandbox.cases.models import Case, CaseTransition
 from sandbox.checklists.case_checklist import case_items, checklist_of, missing_mandatory
 from sandbox.checklists.models import CaseItem, RatingEntry
 from sandbox.checklists.operations import rate_item
 from sandbox.checklists.templates import DEFAULT_TEMPLATE, publish_file, template_in_force
+from sandbox.core.db import utcnow
 from sandbox.decisions.models import Decision
 from sandbox.decisions.operations import decide
 from sandbox.extensions import db
+from sandbox.reviews import assessment
 from sandbox.reviews.models import InformationQuestion
 from sandbox.workflow.engine import regulator_today
-from sandbox.workflow.rules import has_assessed
+from sandbox.workflow.rules import ASSESSING_ACTIONS, has_assessed
 from tests.conftest import csrf_token_from
 from tests.factories import assign_decider, sign_in
 from tests.reviews.conftest import Staff, recommend_admission, submit_application
@@ -155,7 +157,6 @@ def test_asking_from_an_item_sends_an_information_request_linked_to_it(app: Flas
 def test_decision_is_blocked_until_every_mandatory_item_is_rated_and_says_which(
         app: Flask, staff: Staff, case_in_assessment: Case):
     case = case_in_assessment
-    from sandbox.reviews import assessment
     assessment.recommend(db.session, case, staff.officer, "admit", "Fine.", ["Report monthly"],
                          {"start_on": regulator_today() + timedelta(days=30),
                           "end_on": regulator_today() + timedelta(days=200), "max_customers": 100,
@@ -189,13 +190,35 @@ def test_decision_is_blocked_until_every_mandatory_item_is_rated_and_says_which(
     assert db.session.get(Case, case.id).state == "waitlisted"
 
 
-def test_a_decision_maker_who_rated_an_item_counts_as_having_assessed(staff: Staff, case_in_assessment: Case):
+def test_rating_an_item_counts_as_assessing_for_four_eyes(staff: Staff, case_in_assessment: Case):
+    """Whoever rated an item may not later decide the case (the officer may become a decision maker)."""
     case = case_in_assessment
-    assert not has_assessed(db.session, case.id, staff.decider.id)
-    from sandbox.core.audit import record_event
-    record_event(db.session, actor_id=staff.decider.id, action="checklist.item_rated", object_type="checklist_item",
-                 object_id=1, case_id=case.id, details={})
-    assert has_assessed(db.session, case.id, staff.decider.id)
+    case.state = "triage"  # no assessing move on record yet: only the rating can count
+    db.session.execute(delete(CaseTransition).where(CaseTransition.case_id == case.id,
+                                                    CaseTransition.action.in_(ASSESSING_ACTIONS)))
+    db.session.commit()
+    assert not has_assessed(db.session, case.id, staff.officer.id)
+    item = item_by_code(case, "GOV-01")
+    rate_item(db.session, case, item, staff.officer, "met", "", expected_version=item.version)
+    db.session.commit()
+    assert has_assessed(db.session, case.id, staff.officer.id)
+    assert not has_assessed(db.session, case.id, staff.officer2.id)
+
+
+def test_an_item_retired_by_a_move_to_another_version_is_not_shown(app: Flask, staff: Staff,
+                                                                   case_in_assessment: Case):
+    item = item_by_code(case_in_assessment, "GOV-01")
+    item.retired_at = utcnow()
+    db.session.commit()
+    officer = signed_in(app, staff.officer)
+    assert officer.get(f"/cases/{case_in_assessment.id}/checklist/{item.id}").status_code == 404
+    assert 'id="item-GOV-01"' not in officer.get(f"/cases/{case_in_assessment.id}/checklist").get_data(as_text=True)
+    response = officer.post(f"/cases/{case_in_assessment.id}/checklist/{item.id}/rating", data={
+        "item_version": str(item.version), "rating": "met", "csrf_token": csrf_token_from(officer, "/")})
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert item_by_code(case_in_assessment, "GOV-02").rating is None
+    assert db.session.get(CaseItem, item.id).rating is None
 
 
 def test_checklist_page_filters_by_regime_and_csv_holds_the_ratings(app: Flask, staff: Staff,

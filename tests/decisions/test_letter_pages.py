@@ -15,6 +15,7 @@ from sandbox.cases.models import Case
 from sandbox.decisions import letter_operations
 from sandbox.decisions.letters import Letter, LetterBatch
 from sandbox.extensions import db
+from sandbox.reviews.information_requests import send_information_request
 from sandbox.workflow.engine import perform, regulator_today
 from tests.conftest import csrf_token_from
 from tests.decisions.test_concurrency import draft_for_new_case
@@ -59,6 +60,24 @@ def test_officer_drafts_the_decision_letter_from_the_case_page(app: Flask, staff
     assert "Draft the decision letter" not in page and f"/letters/{letter.id}" in page
 
 
+def test_officer_drafts_the_information_request_letter_from_the_case_page(app: Flask, staff: Staff,
+                                                                          case_in_assessment: Case):
+    case = case_in_assessment
+    send_information_request(db.session, case, staff.officer, ["Who oversees the model?"],
+                             regulator_today() + timedelta(days=14), expected_version=case.version)
+    db.session.commit()
+    officer = signed_in(app, staff.officer)
+    page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Draft a letter for the information request of" in page
+    source = re.search(r'name="source" value="(request-\d+)"', page).group(1)
+    response = officer.post(f"/cases/{case.id}/letters", data={
+        "source": source, "csrf_token": csrf_token_from(officer, f"/cases/{case.id}")})
+    assert response.status_code == 303
+    assert db.session.scalars(select(Letter)).one().kind == "information_request"
+    assert "Draft a letter for the information request of" not in officer.get(f"/cases/{case.id}").get_data(
+        as_text=True)
+
+
 def test_draft_preview_has_the_watermark_and_edits_show_in_it(app: Flask, staff: Staff, draft: Letter, tmp_path):
     officer = signed_in(app, staff.officer)
     page = officer.get(f"/letters/{draft.id}").get_data(as_text=True)
@@ -85,6 +104,16 @@ def test_edit_from_a_stale_page_is_refused_and_keeps_what_was_typed(app: Flask, 
     assert "Someone changed this letter" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Letter, draft.id).data["free_text"]["introduction"] != "Mine"
+
+
+def test_edit_longer_than_a_letter_allows_is_refused_beside_the_field(app: Flask, staff: Staff, draft: Letter):
+    officer = signed_in(app, staff.officer)
+    response = post_letter_form(officer, f"/letters/{draft.id}", {"introduction": "x" * 10_001, "remarks": ""},
+                                page=f"/letters/{draft.id}")
+    assert response.status_code == 422
+    assert "Keep the introduction to 10000 characters or fewer" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Letter, draft.id).data["free_text"]["introduction"] != "x" * 10_001
 
 
 def test_decision_maker_issues_with_confirmation_and_downloads_it_byte_for_byte(app: Flask, staff: Staff,
@@ -164,6 +193,15 @@ def test_suspension_letter_form_on_a_case_in_testing(app: Flask, staff: Staff, a
     assert signed_in(app, staff.officer).get(path).status_code == 403
 
 
+def test_supervision_letter_page_is_refused_before_testing_starts(app: Flask, staff: Staff, admitted_case: Case):
+    decider = signed_in(app, staff.decider)
+    path = f"/cases/{admitted_case.id}/letters/new/suspension"
+    assert path not in decider.get(f"/cases/{admitted_case.id}").get_data(as_text=True)
+    response = decider.get(path)
+    assert response.status_code == 422 and "cannot be drafted while the case is" in response.get_data(as_text=True)
+    assert decider.get(f"/cases/{admitted_case.id}/letters/new/apology").status_code == 404
+
+
 def test_batch_issue_through_the_job_runner(app: Flask, staff: Staff, draft: Letter):
     others = [draft_for_new_case(staff) for _ in range(2)]
     decider = signed_in(app, staff.decider)
@@ -209,6 +247,15 @@ def test_batch_of_letters_someone_else_decides_is_refused_up_front(app: Flask, s
     token = csrf_token_from(decider2, "/letters/")
     response = decider2.post("/letters/batches", data={"csrf_token": token, "letter": [str(draft.id)]})
     assert response.status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(LetterBatch)) == 0
+
+
+def test_batch_with_nothing_selected_goes_back_to_the_drafts_with_a_message(app: Flask, staff: Staff,
+                                                                            draft: Letter):
+    decider = signed_in(app, staff.decider)
+    response = decider.post("/letters/batches", data={"csrf_token": csrf_token_from(decider, "/letters/")})
+    assert response.status_code == 303 and response.headers["Location"] == "/letters/?state=draft"
+    assert "Select at least one draft letter to issue." in decider.get("/letters/?state=draft").get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(LetterBatch)) == 0
 
 

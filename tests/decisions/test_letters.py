@@ -27,9 +27,10 @@ from sandbox.decisions.letter_operations import (
     issue_letter,
 )
 from sandbox.decisions.letter_register import verify_number
-from sandbox.decisions.letters import Letter, LetterCounter
+from sandbox.decisions.letters import FROZEN_COLUMNS, Letter, LetterCounter
 from sandbox.decisions.models import Decision
 from sandbox.decisions.operations import decide
+from sandbox.decisions.rendering import letter_html
 from sandbox.extensions import db
 from sandbox.notifications.models import OutboxEmail
 from sandbox.reviews.information_requests import send_information_request
@@ -121,6 +122,32 @@ def test_the_database_refuses_any_change_to_an_issued_letter(staff: Staff, issue
             db.session.execute(update(Letter).where(Letter.id == issued.id).values({column: value}))
     db.session.rollback()
     assert db.session.get(Letter, issued.id).pdf_sha256 == hashlib.sha256(issued.pdf).hexdigest()
+
+
+def test_every_frozen_column_of_an_issued_letter_is_refused_by_the_database(staff: Staff, issued: Letter):
+    """FROZEN_COLUMNS is what migration 0006's trigger must guard: a column added to one and not the other fails."""
+    day = timedelta(days=1)
+    changes = {
+        "case_id": issued.case_id + 1000, "decision_id": None, "information_request_id": 1, "kind": "rejection",
+        "edition": issued.edition + 1, "number": "SBX/L/1999/000001", "year": 1999, "sequence": 999,
+        "data": {"tampered": True}, "content_sha256": "0" * 64, "pdf": b"%PDF-1.7 other", "pdf_sha256": "0" * 64,
+        "pdf_size": 1, "issued_by_id": staff.officer.id, "issued_at": issued.issued_at - day,
+        "drafted_by_id": staff.decider.id, "drafted_at": issued.drafted_at - day,
+    }
+    assert set(changes) == set(FROZEN_COLUMNS)
+    for column, value in changes.items():
+        with pytest.raises((IntegrityError, DBAPIError), match="an issued letter cannot be changed"), \
+                db.session.begin_nested():
+            db.session.execute(update(Letter).where(Letter.id == issued.id).values({column: value}))
+    db.session.rollback()
+
+
+def test_letterhead_carries_the_regulators_website_when_set(app, staff: Staff, admitted_case: Case, monkeypatch):
+    monkeypatch.setitem(app.config, "SANDBOX_REGULATOR_WEBSITE", "sandbox.example.org")
+    decision = db.session.scalars(select(Decision).where(Decision.case_id == admitted_case.id)).one()
+    letter = draft_decision_letter(db.session, decision, staff.officer)
+    assert letter.data["regulator"]["website"] == "sandbox.example.org"
+    assert "sandbox.example.org" in letter_html(letter.data)
 
 
 def test_check_constraints_refuse_impossible_letters(staff: Staff, admitted_case: Case):

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from sandbox.decisions.letter_operations import draft_correction
 from sandbox.decisions.letters import Letter
 from sandbox.extensions import db
+from sandbox.web import verify
 from sandbox.web.verify import PER_MINUTE
 from tests.conftest import csrf_token_from
 from tests.decisions.conftest import issue
@@ -74,6 +75,13 @@ def test_an_upload_without_a_file_is_refused(client: FlaskClient):
     token = csrf_token_from(client, "/verify/")
     response = client.post("/verify/", data={"csrf_token": token})
     assert response.status_code == 422 and "Select the letter" in response.get_data(as_text=True)
+
+
+def test_an_upload_over_the_size_limit_is_refused(client: FlaskClient, issued: Letter, monkeypatch):
+    monkeypatch.setattr(verify, "MAX_UPLOAD_BYTES", len(issued.pdf) - 1)
+    response = upload(client, issued.pdf)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413 and "The file must be smaller" in page and "Authentic" not in page
 
 
 def test_checks_are_rate_limited_per_address(client: FlaskClient):

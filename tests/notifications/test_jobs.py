@@ -13,7 +13,7 @@ from sandbox import create_app
 from sandbox.cases.models import Case
 from sandbox.core.permissions import public
 from sandbox.extensions import db
-from sandbox.jobs import deliver_mail_after_request, enqueue, run_worker
+from sandbox.jobs import enqueue, run_worker, start_jobs_after_commit
 from sandbox.notifications.models import DeliveryState, OutboxEmail
 from sandbox.notifications.outbox import notify_organisation
 from tests.conftest import IsolatedClient, app_settings
@@ -27,7 +27,7 @@ def hooked_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """An app with the after-request delivery hook and three routes: one queues e-mail, one then fails, one is quiet."""
     application = create_app(app_settings(database_url, tmp_path))
     application.test_client_class = IsolatedClient
-    deliver_mail_after_request(application)
+    start_jobs_after_commit(application)
 
     @application.get("/test/notify/<int:case_id>")
     @public
