@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from sandbox.cases.models import Case
 from sandbox.core.audit import AuditEvent
+from sandbox.core.counters import take_next_number
 from sandbox.core.db import utcnow
 from sandbox.core.errors import Conflict, DomainError, Forbidden
 from sandbox.decisions import letter_operations
@@ -293,7 +294,7 @@ def test_counter_rows_are_locked_while_issuing_on_postgresql(staff: Staff, draft
     """The lock the concurrency test relies on: FOR UPDATE on the counter, held until the commit."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE instead")
-    letter_operations.take_number(db.session, 2040)
+    take_next_number(db.session, LetterCounter, 2040)
     locked = db.session.execute(text(
         "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
         "WHERE c.relname = 'letter_counters' AND l.mode = 'RowShareLock'")).scalar_one()
