@@ -34,6 +34,7 @@ from sandbox.decisions.letters import Letter
 from sandbox.decisions.models import Decision
 from sandbox.decisions.rendering import DocumentAttachment, long_date, render_document
 from sandbox.reviews.models import InformationRequest, Recommendation
+from sandbox.reviews.schemas_case import PARAMETER_FIELDS
 from sandbox.workflow.versions import definition_of
 
 TEMPLATE = "dossier.html"
@@ -144,7 +145,26 @@ def _information_requests(session: Session, case: Case, people: dict[int, str]) 
 def _outcome(record: Recommendation | Decision, by: str | None, at: datetime) -> dict[str, Any]:
     return {"outcome": OUTCOMES.get(record.outcome, record.outcome), "by": by or "", "at": _when(at),
             "reasons": record.reasons or "", "conditions": list(record.conditions),
-            "test_parameters": {key: str(value) for key, value in (record.test_parameters or {}).items()}}
+            "test_parameters": test_parameter_rows(record.test_parameters or {})}
+
+
+# The test parameters of an admission as the decision form names them (reviews/schemas_case.PARAMETER_FIELDS).
+PARAMETER_LABELS = {"start_on": "Testing may start on", "end_on": "Testing must end by",
+                    "max_customers": "Most customers", "customer_types": "Customers who may take part",
+                    "max_exposure": "Exposure limit"}
+
+
+def test_parameter_rows(stored: dict[str, Any]) -> list[dict[str, str]]:
+    """(label, value) rows of stored test parameters, in the form's order, dates and amounts written out."""
+    def shown(name: str, value: Any) -> str:
+        if name in ("start_on", "end_on"):
+            return long_date(str(value))
+        if name in ("max_customers", "max_exposure") and str(value).isdigit():
+            return ("HK$" if name == "max_exposure" else "") + f"{int(value):,}"
+        return str(value)
+    known = [name for name in PARAMETER_FIELDS if stored.get(name) not in (None, "")]
+    unknown = sorted(name for name in stored if name not in PARAMETER_LABELS)
+    return [{"label": PARAMETER_LABELS.get(name, name), "value": shown(name, stored[name])} for name in known + unknown]
 
 
 def _letters(session: Session, case: Case) -> list[dict[str, Any]]:

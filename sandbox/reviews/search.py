@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, text
+from sqlalchemy import ColumnElement, Select, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
+from sqlalchemy.sql.selectable import TextualSelect
 
 from sandbox.cases.models import Case
 
@@ -90,10 +91,18 @@ def matching_cases(dialect: str, terms: list[str], *, open_only: bool = False, f
         expression = " & ".join(f"{term}:*" for term in terms)
         only_open = " AND is_open" if open_only else ""
         statement = "SELECT case_id FROM case_search WHERE document @@ to_tsquery('simple', :terms)" + only_open  # noqa: S608 - fixed text
-        return Case.id.in_(text(statement + limit)
-                           .bindparams(terms=expression).columns(case_id=Case.id.type))
+        matches = text(statement + limit).bindparams(terms=expression).columns(case_id=Case.id.type)
+        return Case.id.in_(_once(matches) if most_recent else matches)
     expression = " AND ".join(f'"{term}"*' for term in terms)
     table = "case_search_open" if open_only else "case_search"
     case_id = UnaryExpression(Case.id, operator=custom_op("+"), type_=Case.id.type) if few_candidates else Case.id
-    return case_id.in_(text(f"SELECT rowid FROM {table} WHERE {table} MATCH :terms{limit}")  # noqa: S608 - ours
-                       .bindparams(terms=expression).columns(rowid=Case.id.type))
+    matches = (text(f"SELECT rowid FROM {table} WHERE {table} MATCH :terms{limit}")  # noqa: S608 - our table
+               .bindparams(terms=expression).columns(rowid=Case.id.type))
+    return case_id.in_(_once(matches) if most_recent else matches)
+
+
+def _once(matches: TextualSelect) -> Select[Any]:
+    """The bounded matches as a common table expression, so a statement that asks twice (the page's rows and
+    its count) searches once: both databases materialise a CTE named more than once."""
+    table = matches.cte("search_matches")
+    return select(*table.c)

@@ -127,6 +127,10 @@ REASONS = ["The application does not show how the model's recommendations would 
            "The proposed safeguards against unfair outcomes for older customers were not tested before the "
            "application and no plan to test them was given."]
 
+# Test parameters of an admission as the dossier shows them (dossier.test_parameter_rows).
+PARAMETERS = [{"label": "Testing must end by", "value": "31 October 2026"},
+              {"label": "Most customers", "value": "2,500"}]
+
 BY_KIND: dict[str, dict[str, Any]] = {
     "admission": {"title": "Admission to the AI sandbox, with conditions", "testing": testing(),
                   "conditions": CONDITIONS, "checklist_annex": annex_rows(),
@@ -218,10 +222,10 @@ def dossier_data(*, checklist_items: int = 40, audit_events: int = 200, document
                                                     "questions"]]}],
         "recommendations": [{"outcome": "Admit with conditions", "by": "Daniel Chan",
                              "at": "2026-03-20T02:00:00+00:00", "reasons": "", "conditions": CONDITIONS[:4],
-                             "test_parameters": {"max_customers": "2500", "end_on": "2026-10-31"}}],
+                             "test_parameters": PARAMETERS}],
         "decisions": [{"outcome": "Admitted with conditions", "by": "Dr Helen Ng",
                        "at": "2026-03-27T06:00:00+00:00", "reasons": "", "conditions": CONDITIONS,
-                       "test_parameters": {"max_customers": "2500", "end_on": "2026-10-31"}}],
+                       "test_parameters": PARAMETERS}],
         "letters": [{"number": "SBX/L/2026/000123", "kind": "Admission with conditions", "state": "issued",
                      "issued_at": "2026-03-30T01:00:00+00:00", "content_sha256": "cd" * 32, "pdf_sha256": "ab" * 32,
                      "supersedes": None}],

@@ -17,6 +17,8 @@ from sandbox.core.audit import AuditEvent
 from sandbox.core.db import utcnow
 from sandbox.decisions.dossier import dossier_data, render_dossier
 from sandbox.decisions.letters import Letter
+from sandbox.decisions.models import Decision
+from sandbox.decisions.rendering import long_date
 from sandbox.extensions import db
 from sandbox.reviews.information_requests import answer_information_request, send_information_request
 from sandbox.workflow.engine import regulator_today
@@ -75,5 +77,10 @@ def test_dossier_lists_the_decision_and_the_letters_with_both_hashes(app: Flask,
     text = pdf_text(render_dossier(db.session, case, staff.decider), tmp_path)
     flat = "".join(text.split())
     assert issued.number in text and "Report monthly on complaints" in text
+    # Test parameters read as the decision form names them, dates written out (not "end_on 2026-...").
+    decided = db.session.scalars(select(Decision).where(Decision.case_id == case.id)).one()
+    parameters = [row["label"] for row in data["decisions"][0]["test_parameters"]]
+    assert parameters[:2] == ["Testing may start on", "Testing must end by"]
+    assert "Testing must end by" in text and long_date(decided.test_parameters["end_on"]) in text
     assert issued.content_sha256 in flat and issued.pdf_sha256 in flat
     assert "letter.issued" in text
