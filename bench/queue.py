@@ -17,9 +17,11 @@ the team's capacity, min(3,000, N / 2) (a young sandbox of 1,000 cases has half 
 pages too), with running clocks (some overdue), paused clocks (information requested) and stopped ones
 (admitted, testing, exiting); their case assignments; the submitted application (revision 1, and revision 2
 for some) with varied text, and its search-index row; 3-4 hash-chained audit events per case; conflict
-declarations of the measuring users. Checklist item rows (case_checklist_items) are not seeded yet, only each
-case's counters (checklist_total / checklist_outstanding), which are all the queue reads; application drafts
-are not seeded either (the queue never reads them).
+declarations of the measuring users; each open case past triage has its own copy of the bundled checklist
+(case_checklists and 54 case_checklist_items rows, the first ones rated by its officer) and counters to match.
+Closed cases carry the counters only (checklist_total / checklist_outstanding, all the queue reads): copying
+54 items into each of 97,000 closed cases would take most of the seeding time and change no figure. Application
+drafts are not seeded (the queue never reads them).
 
 Measured: the whole request through the Flask test client (routing, queries, template), signed in through the
 sign-in form as a case officer and as a lead (whose page also has the bulk-assign checkboxes), 3 warm-ups then
@@ -68,6 +70,8 @@ from sandbox.accounts.passwords import hash_password
 from sandbox.applications.models import ApplicationRevision
 from sandbox.applications.sections import SECTIONS, FieldKind
 from sandbox.cases.models import Case, ReferenceCounter
+from sandbox.checklists.models import ITEM_FIELD_NAMES, CaseChecklist, CaseItem
+from sandbox.checklists.templates import template_in_force
 from sandbox.core.audit import AuditEvent, canonical_json, chain_hash, verify_chain
 from sandbox.extensions import db
 from sandbox.reviews.models import CaseAssignment
@@ -282,8 +286,12 @@ def seed(app: Flask, cases: int, rng: random.Random, *, analyze: bool = True) ->
     now = datetime.now(UTC)
     with app.app_context():
         version = current_version(db.session)  # publishes the bundled workflow (and its first audit event)
+        checklist = template_in_force(db.session)  # and the bundled checklist
         db.session.commit()
         definition, version_id = definition_of(version), version.id
+        checklist_items = [{"template_item_id": item.id, **{name: getattr(item, name) for name in ITEM_FIELD_NAMES}}
+                           for item in checklist.items]
+        checklist_id = checklist.id
         engine = db.engine
     password_hash = hash_password(PASSWORD)
     orgs = _organisations(rng, min(2_000, max(20, cases // 50)))
@@ -291,8 +299,10 @@ def seed(app: Flask, cases: int, rng: random.Random, *, analyze: bool = True) ->
     with engine.begin() as connection:
         staff = _insert_people(connection, orgs, password_hash, now)
         rows = _cases(rng, cases, orgs, staff, definition, version_id, now)
+        checked = _checklist_counters(rows, len(checklist_items))
         _insert(connection, Case.__table__, rows)
-    lap("people and cases")
+        _insert_checklists(connection, rng, checked, checklist_id, checklist_items, now)
+    lap("people, cases and open cases' checklists")
     with engine.begin() as connection, _SearchIndex(engine, connection) as index:
         _insert_applications(connection, rng, rows, now, index)
     lap("applications and search index")
@@ -448,6 +458,39 @@ def _cases(rng: random.Random, count: int, orgs: list[Org], staff: Staff, defini
         per_year[year] = per_year.get(year, 0) + 1
         row.update(id=case_id, reference=f"SBX-{year}-{per_year[year]:04d}")
     return rows
+
+
+def _checklist_counters(rows: list[dict[str, Any]], items: int) -> list[dict[str, Any]]:
+    """The open cases that have a checklist get the bundled template's item count (their rows are seeded);
+    closed ones keep the counters _cases gave them. Returns the open cases with a checklist."""
+    checked = [row for row in rows if row["is_open"] and row["checklist_total"]]
+    for row in checked:
+        row["checklist_outstanding"] = round(row["checklist_outstanding"] * items / row["checklist_total"])
+        row["checklist_total"] = items
+    return checked
+
+
+def _insert_checklists(connection: Connection, rng: random.Random, rows: list[dict[str, Any]], template_id: int,
+                       items: list[dict[str, Any]], now: datetime) -> None:
+    """Each open case's own copy of the checklist, its first items rated by its officer (as the queue counts)."""
+    _insert(connection, CaseChecklist.__table__, [{"case_id": row["id"], "template_id": template_id,
+                                                   "copied_at": row["submitted_at"]} for row in rows])
+    ratings, notes = ["met", "met", "met", "partly_met", "not_met", "not_applicable"], \
+        ["Evidence reviewed; see the assessment note.", "Partly shown: more evidence asked for in the request."]
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        rated = len(items) - row["checklist_outstanding"]
+        rated_at = min(now, row["submitted_at"] + timedelta(days=rng.uniform(1, 30)))
+        for position, item in enumerate(items):
+            rating = rng.choice(ratings) if position < rated else None
+            batch.append({**item, "case_id": row["id"], "version": 1, "rating": rating,
+                          "rating_note": None if rating in (None, "met") else rng.choice(notes),
+                          "rated_by_id": row["case_officer_id"] if rating else None,
+                          "rated_at": rated_at if rating else None})
+        if len(batch) >= 20_000:
+            _insert(connection, CaseItem.__table__, batch)
+            batch = []
+    _insert(connection, CaseItem.__table__, batch)
 
 
 def _insert_applications(connection: Connection, rng: random.Random, rows: list[dict[str, Any]], now: datetime,

@@ -8,7 +8,6 @@ import tempfile
 from datetime import date, datetime
 from typing import Any
 
-from babel.dates import format_date
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, get_timezone, ngettext
@@ -26,7 +25,6 @@ from sandbox.reviews import queue
 from sandbox.reviews.assignments import bulk_assign
 from sandbox.reviews.models import AssignmentRole, SavedView
 from sandbox.reviews.schemas import RISK_CLASS_LABELS, SECTOR_LABELS, QueueArgsSchema, query_args
-from sandbox.workflow.definition import WorkflowDefinition
 from sandbox.workflow.engine import days_left_on_queue, regulator_today
 from sandbox.workflow.versions import current_definition, definition_for
 
@@ -178,19 +176,24 @@ def _display_rows(rows: list[queue.QueueRow], today: date) -> list[dict[str, Any
     clocks: dict[tuple[object, ...], dict[str, Any]] = {}
     dates: dict[date, str] = {}
 
+    # "d MMM yyyy" from the locale's own month abbreviations: the same text as babel's format_date, whose
+    # pattern parsing cost more than the rest of a row (a page shows about 70 different dates).
+    months = locale.months["format"]["abbreviated"]
+
     def shown_date(moment: datetime) -> str:
         day = moment.astimezone(zone).date()
         if day not in dates:
-            dates[day] = format_date(day, "d MMM yyyy", locale=locale)
+            dates[day] = f"{day.day} {months[day.month]} {day.year}"
         return dates[day]
 
     shown = []
     for row in rows:
         definition = definition_for(db.session, row.workflow_version_id, row.workflow_checksum)
-        key = (row.workflow_version_id, row.workflow_checksum, row.clock_state, row.deadline_on,
-               row.days_left_when_paused)
+        days_left = days_left_on_queue(row.clock_state, row.deadline_on, row.days_left_when_paused, definition,
+                                       today)
+        key = (row.clock_state, days_left)  # the cell's words depend on these alone: rows share them
         if key not in clocks:
-            clocks[key] = _clock(row, definition, today)
+            clocks[key] = _clock(row.clock_state, days_left)
         state = definition.states.get(row.state)
         shown.append({"row": row, "state_label": state.label if state else row.state, **clocks[key],
                       "select_label": select_pattern % {"reference": row.reference},
@@ -198,10 +201,9 @@ def _display_rows(rows: list[queue.QueueRow], today: date) -> list[dict[str, Any
     return shown
 
 
-def _clock(row: queue.QueueRow, definition: WorkflowDefinition, today: date) -> dict[str, Any]:
+def _clock(clock_state: str | None, days_left: int | None) -> dict[str, Any]:
     """The "days left" cell: its words, whether they are muted, and a tag (text, modifier class) or None."""
-    days_left = days_left_on_queue(row.clock_state, row.deadline_on, row.days_left_when_paused, definition, today)
-    running = row.clock_state == "running" and days_left is not None
+    running = clock_state == "running" and days_left is not None
     is_overdue = running and days_left < 0
     text, muted, tag = "", False, None
     if is_overdue:
@@ -209,10 +211,10 @@ def _clock(row: queue.QueueRow, definition: WorkflowDefinition, today: date) -> 
     elif running:
         text = ngettext("%(num)d day", "%(num)d days", days_left)
         tag = (_("Due soon"), "govuk-tag--orange") if days_left <= 5 else None
-    elif row.clock_state == "paused":
+    elif clock_state == "paused":
         text, tag = ngettext("%(num)d day", "%(num)d days", days_left or 0), (_("Paused"), "govuk-tag--grey")
     else:
-        text, muted = _("Stopped") if row.clock_state == "stopped" else NO_CLOCK, True
+        text, muted = _("Stopped") if clock_state == "stopped" else NO_CLOCK, True
     return {"days_left": days_left, "is_overdue": is_overdue, "clock_text": text, "clock_muted": muted,
             "clock_tag": tag}
 

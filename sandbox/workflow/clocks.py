@@ -7,6 +7,7 @@ days after P up to and including R, so the deadline moves out by exactly those d
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -20,6 +21,20 @@ from sandbox.workflow.definition import ClockDef
 def _holidays_for(jurisdiction: str, categories: tuple[str, ...], year: int) -> frozenset[date]:
     calendar = holidays.country_holidays(jurisdiction, years=year, categories=categories)
     return frozenset(calendar.keys())
+
+
+@lru_cache(maxsize=64)
+def _weekday_holidays(jurisdiction: str, categories: tuple[str, ...], year: int) -> tuple[date, ...]:
+    """The year's holidays that fall on a weekday (the ones a working-day count must skip), in order."""
+    return tuple(sorted(day for day in _holidays_for(jurisdiction, categories, year) if day.weekday() < 5))
+
+
+def _weekdays_after(start: date, end: date) -> int:
+    """Monday-to-Friday days after `start` up to and including `end` (end > start)."""
+    days = (end - start).days
+    weeks, rest = divmod(days, 7)
+    first = start.weekday() + 1  # the weekday of the first day counted, before wrapping
+    return weeks * 5 + sum((first + offset) % 7 < 5 for offset in range(rest))
 
 
 @dataclass(frozen=True)
@@ -47,12 +62,20 @@ class CountingCalendar:
         return day
 
     def count_between(self, start: date, end: date) -> int:
-        """Counting days after `start` up to and including `end` (0 if `end` is not after `start`)."""
-        total, day = 0, start
-        while day < end:
-            day += timedelta(days=1)
-            total += self.counts(day)
-        return total
+        """Counting days after `start` up to and including `end` (0 if `end` is not after `start`).
+
+        Arithmetic, not a walk over the days: the queue shows days left for every row of its page, and walking
+        a clock's 60 working days per row was a third of the page's time.
+        """
+        if end <= start:
+            return 0
+        if self.basis == "calendar_days":
+            return (end - start).days
+        skipped = 0
+        for year in range(start.year, end.year + 1):
+            holidays_on_weekdays = _weekday_holidays(self.jurisdiction, self.holiday_categories, year)
+            skipped += bisect_right(holidays_on_weekdays, end) - bisect_right(holidays_on_weekdays, start)
+        return _weekdays_after(start, end) - skipped
 
 
 @dataclass(frozen=True)

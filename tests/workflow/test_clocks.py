@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import date
+import random
+from datetime import date, timedelta
 
 from sandbox.workflow.clocks import CountingCalendar, Pause, clock_status
 
@@ -55,3 +56,19 @@ def test_clock_status_stopped_clock_keeps_its_deadline():
 
 def test_calendar_days_count_every_day():
     assert CALENDAR.add(date(2026, 2, 13), 15) == date(2026, 2, 28)
+
+
+def test_count_between_agrees_with_counting_day_by_day_across_weekends_holidays_and_years():
+    rng = random.Random(20261123)
+
+    def walked(calendar: CountingCalendar, start: date, end: date) -> int:
+        return sum(calendar.counts(start + timedelta(days=n)) for n in range(1, (end - start).days + 1))
+
+    for _ in range(400):
+        start = date(2024, 1, 1) + timedelta(days=rng.randrange(0, 3 * 365))
+        end = start + timedelta(days=rng.choice([0, 1, 2, 6, 7, 8, rng.randrange(0, 500)]))
+        for calendar in (HK_WORKING, CALENDAR):
+            assert calendar.count_between(start, end) == walked(calendar, start, end), (calendar.basis, start, end)
+        assert HK_WORKING.count_between(end, start) == 0  # never negative: backwards is nothing
+    # Christmas to New Year 2026/27 in Hong Kong: 25, 26 (Saturday) and 1 January are holidays.
+    assert HK_WORKING.count_between(date(2026, 12, 24), date(2027, 1, 4)) == 5
