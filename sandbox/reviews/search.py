@@ -6,7 +6,9 @@ same way: every word typed must start a word of the case's text (so "auro cred" 
 
 Open cases are indexed apart as well (a second FTS5 table on SQLite, a partial GIN index on PostgreSQL; a
 trigger on `cases.is_open` moves a case in and out), so a search of the working queue reads the open cases'
-documents only: its cost follows the team's workload, not the years of history (migration 0007).
+documents only: its cost follows the team's workload, not the years of history (migration 0007). On SQLite the
+index of every case also keeps prefix indexes (migration 0009): FTS5 otherwise answers a prefix by merging the
+lists of every case holding a word that starts with it, a cost that grows with the history.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select, text
+from sqlalchemy import ColumnElement, Select, select, text, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
@@ -92,7 +94,11 @@ def matching_cases(dialect: str, terms: list[str], *, open_only: bool = False, f
         only_open = " AND is_open" if open_only else ""
         statement = "SELECT case_id FROM case_search WHERE document @@ to_tsquery('simple', :terms)" + only_open  # noqa: S608 - fixed text
         matches = text(statement + limit).bindparams(terms=expression).columns(case_id=Case.id.type)
-        return Case.id.in_(_once(matches) if most_recent else matches)
+        condition = Case.id.in_(_once(matches) if most_recent else matches)
+        # PostgreSQL's counterpart of `+cases.id` below: "(... IN ...) IS TRUE" is not turned into a join, so
+        # the matches become one hashed set that the walk over the bounded cases, in the page's order, probes
+        # (and stops after a page); as a join it read and sorted every match (10.9 -> 4.5 ms, a common word).
+        return condition.is_(true()) if few_candidates else condition
     expression = " AND ".join(f'"{term}"*' for term in terms)
     table = "case_search_open" if open_only else "case_search"
     case_id = UnaryExpression(Case.id, operator=custom_op("+"), type_=Case.id.type) if few_candidates else Case.id
