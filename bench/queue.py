@@ -2,7 +2,7 @@
 
 Run it from the repository's top, as a module (so this file never stands in for the standard library's `queue`):
 
-    .venv/bin/python -m bench.queue                          # 100,000 cases, both databases (about 6 minutes)
+    .venv/bin/python -m bench.queue                          # 100,000 cases, both databases (about 13 minutes)
     .venv/bin/python -m bench.queue --cases 20000 --databases sqlite --repeat 20
 
 Each database is built by the real migrations (flask_migrate.upgrade): fresh SQLite files in a temporary folder,

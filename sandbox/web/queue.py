@@ -178,8 +178,8 @@ def _display_rows(rows: list[queue.QueueRow], today: date) -> list[dict[str, Any
     locale, zone = get_locale(), get_timezone()
     select_pattern = _("Select %(reference)s")
     translations = get_translations()
-    # The case page's address, built once with a stand-in id and filled in per row: building it through
-    # url_for for each of 50 rows cost a tenth of the page.
+    # The case page's address, built once with a stand-in id and filled in per row (url_for for each of 50
+    # rows cost half a millisecond of a 17 ms page).
     case_url = url_for("case.show", case_id=CASE_ID_STAND_IN).replace(str(CASE_ID_STAND_IN), "{}")
     clocks: dict[tuple[object, ...], dict[str, Any]] = {}
     dates: dict[date, str] = {}
