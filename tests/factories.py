@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from functools import cache
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from sandbox.accounts.models import Organisation, OrganisationKind, User
@@ -59,6 +60,13 @@ def sign_in(client: FlaskClient, user: User, password: str = DEFAULT_PASSWORD):
     response = post_form(client, "/sign-in", {"email": user.email, "password": password})
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     return response
+
+
+def signed_in(app: Flask, user: User, password: str = DEFAULT_PASSWORD) -> FlaskClient:
+    """A new client of its own, signed in as `user` (several actors side by side each need one)."""
+    client = app.test_client()
+    sign_in(client, user, password)
+    return client
 
 
 def pick_up(case, officer) -> None:

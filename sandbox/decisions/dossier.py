@@ -34,7 +34,7 @@ from sandbox.decisions.letters import Letter
 from sandbox.decisions.models import Decision
 from sandbox.decisions.rendering import DocumentAttachment, long_date, render_document
 from sandbox.reviews.models import InformationRequest, Recommendation
-from sandbox.reviews.schemas_case import PARAMETER_FIELDS
+from sandbox.reviews.schemas_case import DATE_FIELDS, PARAMETER_FIELDS
 from sandbox.workflow.versions import definition_of
 
 TEMPLATE = "dossier.html"
@@ -145,7 +145,7 @@ def _information_requests(session: Session, case: Case, people: dict[int, str]) 
 def _outcome(record: Recommendation | Decision, by: str | None, at: datetime) -> dict[str, Any]:
     return {"outcome": OUTCOMES.get(record.outcome, record.outcome), "by": by or "", "at": _when(at),
             "reasons": record.reasons or "", "conditions": list(record.conditions),
-            "test_parameters": test_parameter_rows(record.test_parameters or {})}
+            "test_parameters": parameter_rows(record.test_parameters or {})}
 
 
 # The test parameters of an admission as the decision form names them (reviews/schemas_case.PARAMETER_FIELDS).
@@ -154,10 +154,10 @@ PARAMETER_LABELS = {"start_on": "Testing may start on", "end_on": "Testing must 
                     "max_exposure": "Exposure limit"}
 
 
-def test_parameter_rows(stored: dict[str, Any]) -> list[dict[str, str]]:
+def parameter_rows(stored: dict[str, Any]) -> list[dict[str, str]]:
     """(label, value) rows of stored test parameters, in the form's order, dates and amounts written out."""
     def shown(name: str, value: Any) -> str:
-        if name in ("start_on", "end_on"):
+        if name in DATE_FIELDS:
             return long_date(str(value))
         if name in ("max_customers", "max_exposure") and str(value).isdigit():
             return ("HK$" if name == "max_exposure" else "") + f"{int(value):,}"

@@ -25,7 +25,6 @@ from sandbox.core.audit import AuditEvent
 from sandbox.extensions import db
 from tests.applications.filling import section_answers
 from tests.conftest import csrf_token_from
-from tests.factories import sign_in
 from tests.reviews import conftest as review_fixtures
 from tests.reviews.conftest import Staff
 
@@ -48,11 +47,6 @@ def storage_root(app: Flask, tmp_path: Path) -> Iterator[Path]:
     yield tmp_path / "documents"
     app.config["SANDBOX_STORAGE_PATH"] = before
 
-
-def signed_in(app: Flask, user: User) -> FlaskClient:
-    client = app.test_client()
-    sign_in(client, user)
-    return client
 
 
 def text_of(response: Any) -> str:

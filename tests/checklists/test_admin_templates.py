@@ -19,12 +19,12 @@ from tests.checklists.conftest import (
     events,
     item_form,
     post_page_form,
-    signed_in,
     template_item,
     template_version,
     text_of,
     the_draft,
 )
+from tests.factories import signed_in
 from tests.reviews.conftest import submit_application
 
 

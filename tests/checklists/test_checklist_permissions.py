@@ -8,11 +8,11 @@ from flask import Flask
 
 from sandbox.cases.models import Case
 from sandbox.checklists.templates import DEFAULT_CODE, start_draft
-from sandbox.core.permissions import Role
 from sandbox.extensions import db
-from tests.checklists.conftest import Staff, case_item, signed_in, template_item
+from tests.checklists.conftest import Staff, case_item, template_item
 from tests.conftest import csrf_token_from
-from tests.factories import make_organisation, make_user
+from tests.factories import signed_in
+from tests.reviews.conftest import permission_cast
 
 ACTORS = ("applicant", "other_applicant", "officer", "decider", "lead", "admin")
 ADMIN_ONLY = [403, 403, 403, 403, 403, 200]
@@ -46,9 +46,7 @@ FORMS = {
 
 @pytest.fixture
 def actors(staff: Staff, submitted_case: Case) -> dict:
-    other_firm = make_organisation(name="Another Firm Ltd")
-    people = {"applicant": staff.applicant, "other_applicant": make_user(Role.APPLICANT, other_firm),
-              "officer": staff.officer, "decider": staff.decider, "lead": staff.lead, "admin": staff.admin}
+    people = permission_cast(staff)
     db.session.commit()
     return people
 

@@ -18,10 +18,10 @@ from tests.checklists.conftest import (
     case_item,
     events,
     post_page_form,
-    signed_in,
     template_item,
     text_of,
 )
+from tests.factories import signed_in
 from tests.reviews.conftest import submit_application
 
 NEW_ITEM = {"section_code": "governance", "section_title": "Governance and accountability", "code": "GOV-09",

@@ -20,12 +20,11 @@ from tests.checklists.conftest import (
     Staff,
     case_item,
     events,
-    signed_in,
     submit_with_documents,
     text_of,
 )
 from tests.conftest import csrf_token_from
-from tests.factories import make_organisation, make_user
+from tests.factories import make_organisation, make_user, signed_in
 
 SECRET_NOTE = "Internal: the board minute looks back-dated, check with the FCA"
 

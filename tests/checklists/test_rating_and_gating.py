@@ -29,14 +29,8 @@ from sandbox.reviews.models import InformationQuestion
 from sandbox.workflow.engine import regulator_today
 from sandbox.workflow.rules import ASSESSING_ACTIONS, has_assessed
 from tests.conftest import csrf_token_from
-from tests.factories import assign_decider, sign_in
+from tests.factories import assign_decider, signed_in
 from tests.reviews.conftest import Staff, recommend_admission, submit_application
-
-
-def signed_in(app: Flask, user) -> FlaskClient:
-    client = app.test_client()
-    sign_in(client, user)
-    return client
 
 
 def item_by_code(case: Case, code: str) -> CaseItem:

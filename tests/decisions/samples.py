@@ -127,7 +127,7 @@ REASONS = ["The application does not show how the model's recommendations would 
            "The proposed safeguards against unfair outcomes for older customers were not tested before the "
            "application and no plan to test them was given."]
 
-# Test parameters of an admission as the dossier shows them (dossier.test_parameter_rows).
+# Test parameters of an admission as the dossier shows them (dossier.parameter_rows).
 PARAMETERS = [{"label": "Testing must end by", "value": "31 October 2026"},
               {"label": "Most customers", "value": "2,500"}]
 

@@ -19,14 +19,8 @@ from sandbox.reviews.information_requests import send_information_request
 from sandbox.workflow.engine import perform, regulator_today
 from tests.conftest import csrf_token_from
 from tests.decisions.test_concurrency import draft_for_new_case
-from tests.factories import sign_in
+from tests.factories import signed_in
 from tests.reviews.conftest import Staff
-
-
-def signed_in(app: Flask, user) -> FlaskClient:
-    client = app.test_client()
-    sign_in(client, user)
-    return client
 
 
 def post_letter_form(client: FlaskClient, path: str, data: dict, *, page: str):

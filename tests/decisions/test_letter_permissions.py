@@ -14,17 +14,15 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 
-from sandbox.accounts.conflicts import declare_conflict
 from sandbox.cases.models import Case
-from sandbox.core.permissions import Role
 from sandbox.decisions.letter_batches import request_batch
 from sandbox.decisions.letter_operations import draft_correction
 from sandbox.decisions.letters import Letter
 from sandbox.extensions import db
 from sandbox.workflow.engine import perform, regulator_today
 from tests.conftest import csrf_token_from
-from tests.factories import make_organisation, make_user, sign_in
-from tests.reviews.conftest import Staff
+from tests.factories import signed_in
+from tests.reviews.conftest import Staff, permission_cast
 
 ACTORS = ("applicant", "other_applicant", "officer", "officer2", "conflicted", "decider", "decider2", "lead",
           "admin")
@@ -65,22 +63,12 @@ def world(staff: Staff, issued: Letter) -> dict:
     perform(db.session, case, "accept_conditions", staff.applicant, expected_version=case.version)  # now testing
     correction = draft_correction(db.session, issued, staff.officer)
     batch = request_batch(db.session, staff.decider, [correction.id])
-    other_firm = make_organisation(name="Another Firm Ltd")
-    conflicted = make_user(Role.CASE_OFFICER, staff.regulator)
-    declare_conflict(db.session, conflicted, staff.firm.id, "Former employer")
-    people = {"applicant": staff.applicant, "other_applicant": make_user(Role.APPLICANT, other_firm),
-              "officer": staff.officer, "officer2": staff.officer2, "conflicted": conflicted,
-              "decider": staff.decider, "decider2": staff.decider2, "lead": staff.lead, "admin": staff.admin}
+    people = permission_cast(staff)
     db.session.commit()
     ids = {"case": case.id, "issued": issued.id, "draft": correction.id, "batch": batch.id,
            "decision": issued.decision_id}
     return {"people": people, "ids": ids}
 
-
-def signed_in(app: Flask, user):
-    client = app.test_client()
-    sign_in(client, user)
-    return client
 
 
 @pytest.mark.parametrize("endpoint", sorted(PAGES))

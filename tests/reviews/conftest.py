@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from flask.testing import FlaskClient
 
+from sandbox.accounts.conflicts import declare_conflict
 from sandbox.accounts.models import Organisation, OrganisationKind, User
 from sandbox.applications import operations
 from sandbox.applications.sections import SECTIONS
@@ -54,6 +55,18 @@ def staff() -> Staff:
         lead=make_user(Role.LEAD, regulator, full_name="Lena Ho"),
         admin=make_user(Role.ADMIN, regulator, full_name="Ada Cheung"),
     )
+
+
+def permission_cast(staff: Staff) -> dict[str, User]:
+    """Everyone a permission matrix asks about, by name: the staff, an applicant of another firm, and an officer
+    who declared a conflict with the case's firm."""
+    other_firm = make_organisation(name="Another Firm Ltd")
+    conflicted = make_user(Role.CASE_OFFICER, staff.regulator)
+    declare_conflict(db.session, conflicted, staff.firm.id, "Former employer")
+    people = {"applicant": staff.applicant, "other_applicant": make_user(Role.APPLICANT, other_firm),
+              "officer": staff.officer, "officer2": staff.officer2, "conflicted": conflicted,
+              "decider": staff.decider, "decider2": staff.decider2, "lead": staff.lead, "admin": staff.admin}
+    return people
 
 
 def submit_application(organisation: Organisation, applicant: User) -> Case:

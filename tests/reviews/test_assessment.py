@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from sandbox.applications.models import Notification
@@ -19,7 +18,7 @@ from sandbox.reviews import assessment
 from sandbox.reviews.models import CaseMessage, CaseNote, EligibilityScore, InformationRequest, Recommendation
 from sandbox.workflow.engine import case_clock, regulator_today
 from tests.conftest import post_form
-from tests.factories import sign_in
+from tests.factories import signed_in
 from tests.reviews.conftest import Staff, post_case_form
 
 
@@ -31,11 +30,6 @@ def actions(case: Case) -> list[str]:
     return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == case.id)
                                    .order_by(AuditEvent.seq)))
 
-
-def signed_in(app: Flask, user) -> FlaskClient:
-    client = app.test_client()
-    sign_in(client, user)
-    return client
 
 
 def date_parts(name: str, day) -> dict[str, str]:

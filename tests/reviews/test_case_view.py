@@ -7,7 +7,6 @@ import re
 
 import pytest
 from flask import Flask, current_app
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from sandbox.applications import documents
@@ -19,18 +18,13 @@ from sandbox.notifications.models import OutboxEmail
 from sandbox.reviews.assignments import assign
 from sandbox.reviews.models import AssignmentRole, CaseAssignment, Recusal
 from tests.conftest import post_form
-from tests.factories import pick_up, sign_in
+from tests.factories import pick_up, signed_in
 from tests.reviews.conftest import Staff, post_case_form
 
 
 def count(model: type, *where: object) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
-
-def signed_in(app: Flask, user) -> FlaskClient:
-    client = app.test_client()
-    sign_in(client, user)
-    return client
 
 
 def test_case_view_shows_the_case_at_a_glance_and_every_section(app: Flask, staff: Staff,

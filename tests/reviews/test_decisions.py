@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from sandbox.cases.models import Case
@@ -24,7 +23,7 @@ from sandbox.reviews.information_requests import send_information_request
 from sandbox.reviews.models import AssignmentRole, CaseAssignment, Recommendation
 from sandbox.workflow.engine import GuardFailed, regulator_today
 from sandbox.workflow.rules import has_assessed
-from tests.factories import assign_decider, pick_up, sign_in
+from tests.factories import assign_decider, pick_up, signed_in
 from tests.reviews.conftest import Staff, post_case_form, submit_application
 
 
@@ -40,11 +39,6 @@ def events(case: Case) -> list[str]:
 def decision_recipients() -> set[str]:
     return set(db.session.scalars(select(OutboxEmail.to_address).where(OutboxEmail.subject.startswith("Decision on"))))
 
-
-def signed_in(app: Flask, user) -> FlaskClient:
-    client = app.test_client()
-    sign_in(client, user)
-    return client
 
 
 def date_parts(name: str, day) -> dict[str, str]:

@@ -11,14 +11,12 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from sandbox.accounts.conflicts import declare_conflict
 from sandbox.cases.models import Case
 from sandbox.checklists.case_checklist import case_items
-from sandbox.core.permissions import Role
 from sandbox.extensions import db
 from tests.conftest import csrf_token_from
-from tests.factories import make_organisation, make_user, sign_in
-from tests.reviews.conftest import Staff
+from tests.factories import signed_in
+from tests.reviews.conftest import Staff, permission_cast
 
 ACTORS = ("applicant", "other_applicant", "officer", "officer2", "conflicted", "decider", "decider2", "lead",
           "admin")
@@ -69,20 +67,10 @@ def first_item_id(case: Case) -> int:
 
 @pytest.fixture
 def actors(staff: Staff, case_pending_decision: Case) -> dict:
-    other_firm = make_organisation(name="Another Firm Ltd")
-    conflicted = make_user(Role.CASE_OFFICER, staff.regulator)
-    declare_conflict(db.session, conflicted, staff.firm.id, "Former employer")
-    people = {"applicant": staff.applicant, "other_applicant": make_user(Role.APPLICANT, other_firm),
-              "officer": staff.officer, "officer2": staff.officer2, "conflicted": conflicted,
-              "decider": staff.decider, "decider2": staff.decider2, "lead": staff.lead, "admin": staff.admin}
+    people = permission_cast(staff)
     db.session.commit()
     return people
 
-
-def signed_in(app: Flask, user):
-    client = app.test_client()
-    sign_in(client, user)
-    return client
 
 
 @pytest.mark.parametrize("endpoint", sorted(PAGES))
@@ -142,12 +130,7 @@ ASSESSMENT_EXPECTED = [403, 403, 200, 403, 404, 403, 403, 403, 403]
 
 @pytest.mark.parametrize("path", ASSESSMENT_PAGES)
 def test_officer_forms_open_only_to_the_assigned_officer(app: Flask, staff: Staff, case_in_assessment, path):
-    other_firm = make_organisation(name="Another Firm Ltd")
-    conflicted = make_user(Role.CASE_OFFICER, staff.regulator)
-    declare_conflict(db.session, conflicted, staff.firm.id, "Former employer")
-    people = {"applicant": staff.applicant, "other_applicant": make_user(Role.APPLICANT, other_firm),
-              "officer": staff.officer, "officer2": staff.officer2, "conflicted": conflicted,
-              "decider": staff.decider, "decider2": staff.decider2, "lead": staff.lead, "admin": staff.admin}
+    people = permission_cast(staff)
     db.session.commit()
     found = [signed_in(app, people[name]).get(path.format(id=case_in_assessment.id)).status_code for name in ACTORS]
     assert dict(zip(ACTORS, found, strict=True)) == dict(zip(ACTORS, ASSESSMENT_EXPECTED, strict=True))
